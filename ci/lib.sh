@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the ci/ scripts.  Source it after setting NAME.
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${XPV_BUILD:-$TOP/build}
+
+die() { echo "$NAME: error: $*" >&2; exit 1; }
+say() { echo "$NAME: $*"; }
+
+# run_logged LOG PROGRESS-CMD CMD...
+# Runs CMD with its output appended to LOG.  Every 30 s it prints the
+# elapsed time and the output of PROGRESS-CMD (which may read LOG); on
+# failure the tail of LOG.  Returns CMD's status.
+run_logged() {
+	local log=$1 progress=$2 start pid rc=0
+	shift 2
+	start=$(date +%s)
+	"$@" >>"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for _ in $(seq 30); do
+			sleep 1
+			kill -0 "$pid" 2>/dev/null || break
+		done
+		kill -0 "$pid" 2>/dev/null &&
+			say "$(($(date +%s) - start)) s, $(eval "$progress")"
+	done
+	wait "$pid" || rc=$?
+	if [ $rc -ne 0 ]; then
+		grep -E '(error|Error|ERROR)' "$log" | tail -n 20 >&2 || true
+		echo "--- tail of $log" >&2
+		tail -n 20 "$log" >&2
+	else
+		say "done in $(($(date +%s) - start)) s"
+	fi
+	return $rc
+}
