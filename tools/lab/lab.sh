@@ -1,0 +1,280 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The XPV lab: QEMU (TCG) boots the built kernel as an L1 NUMA host with an
+# SVM-capable CPU; L1 runs the built QEMU with KVM to start the same kernel
+# as the L2 guest.  A scenario is a directory with l1.sh (run in L1) and
+# l2.sh (run in L2); see tools/lab/README.md.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${XPV_BUILD:-$TOP/build}
+LAB=$TOP/tools/lab
+
+usage() {
+	cat <<EOF
+usage: tools/lab/lab.sh [options] SCENARIO
+
+SCENARIO is a name under tools/lab/scenarios/ (smoke, show, run, ...) or a
+directory holding l1.sh and/or l2.sh.
+
+Machine (L1, emulated by TCG):
+  --nodes N          NUMA nodes, 1-4 (default 2)
+  --cpus N           vCPUs, at least one per node (default 4)
+  --mem MIB          memory, split evenly between nodes (default 2048)
+  --distance M       distance matrix, rows separated by ';' (default 10/20)
+L2 (started by L1's QEMU under KVM):
+  --l2-cpus N        (default 2)     --l2-mem MIB   (default 512)
+  --l2-cpu MODEL     L2's -cpu (default qemu64; see tools/lab/README.md)
+  --l2-append ARGS   extra L2 kernel command line
+Scenario and files:
+  --l1-script F      run F in L1 instead of the scenario's l1.sh
+  --l2-script F      run F in L2 instead of the scenario's l2.sh
+  --l1-file SRC[:DEST], --l2-file SRC[:DEST]
+                     copy a file or directory into L1's or L2's root (DEST
+                     default /lab/files/NAME); a dynamically linked program
+                     gets its shared libraries as well.  Repeatable.
+Running:
+  --kernel F --qemu F  images to use (default: the ones 'make' built)
+  --timeout S        whole run (default 900); L2 gets --l2-timeout (600)
+  --out DIR          logs and initramfs (default build/lab/SCENARIO)
+  --interactive      console on this terminal (what 'make lab' does)
+
+Exit status 0 when every check passed and both kernels stayed healthy.
+EOF
+}
+
+die() { echo "lab: error: $*" >&2; exit 2; }
+
+nodes=2 cpus=4 mem=2048 dist=
+l2_cpus=2 l2_mem=512 l2_append= l2_cpu=qemu64
+l1_script= l2_script=
+l1_files=() l2_files=()
+kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
+qemu=$BUILD/obj/qemu/qemu-system-x86_64
+timeout=900 l2_timeout=600 out= interactive=0
+[ "${XPV_DEBUG:-0}" != 1 ] || kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
+
+need() { [ $# -ge 2 ] || die "$1 needs a value"; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--nodes) need "$@"; nodes=$2; shift ;;
+	--cpus) need "$@"; cpus=$2; shift ;;
+	--mem) need "$@"; mem=$2; shift ;;
+	--distance) need "$@"; dist=$2; shift ;;
+	--l2-cpus) need "$@"; l2_cpus=$2; shift ;;
+	--l2-mem) need "$@"; l2_mem=$2; shift ;;
+	--l2-cpu) need "$@"; l2_cpu=$2; shift ;;
+	--l2-append) need "$@"; l2_append=$2; shift ;;
+	--l1-script) need "$@"; l1_script=$2; shift ;;
+	--l2-script) need "$@"; l2_script=$2; shift ;;
+	--l1-file) need "$@"; l1_files+=("$2"); shift ;;
+	--l2-file) need "$@"; l2_files+=("$2"); shift ;;
+	--kernel) need "$@"; kernel=$2; shift ;;
+	--qemu) need "$@"; qemu=$2; shift ;;
+	--timeout) need "$@"; timeout=$2; shift ;;
+	--l2-timeout) need "$@"; l2_timeout=$2; shift ;;
+	--out) need "$@"; out=$2; shift ;;
+	--interactive) interactive=1 ;;
+	-h | --help) usage; exit 0 ;;
+	-*) usage >&2; die "unknown option $1" ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -eq 1 ] || { usage >&2; die "give exactly one scenario"; }
+scenario=$1
+
+if [ -d "$scenario" ]; then
+	scdir=$(cd "$scenario" && pwd)
+elif [ -d "$LAB/scenarios/$scenario" ]; then
+	scdir=$LAB/scenarios/$scenario
+else
+	die "no scenario '$scenario' (have: $(ls "$LAB/scenarios" | tr '\n' ' '))"
+fi
+scname=$(basename "$scdir")
+for v in nodes cpus mem l2_cpus l2_mem timeout l2_timeout; do
+	[[ ${!v} =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a number, not '${!v}'"
+done
+[ "$nodes" -ge 1 ] && [ "$nodes" -le 4 ] || die "--nodes must be 1..4 (the lab's 2 host cores), not $nodes"
+[ "$cpus" -le 8 ] || die "--cpus $cpus: more than 8 vCPUs on this machine's cores only slows TCG down"
+[ "$l2_mem" -ge 128 ] && [ "$l2_mem" -lt "$mem" ] || die "--l2-mem must be 128..$((mem - 1)) MiB"
+[ "$l2_cpus" -ge 1 ] || die "--l2-cpus must be at least 1"
+[ -f "$kernel" ] || die "no kernel $kernel: run 'make kernel' (or give --kernel)"
+[ -x "$qemu" ] || die "no QEMU $qemu: run 'make qemu' (or give --qemu)"
+[ -z "$l1_script" ] || [ -f "$l1_script" ] || die "--l1-script $l1_script: no such file"
+[ -z "$l2_script" ] || [ -f "$l2_script" ] || die "--l2-script $l2_script: no such file"
+[ -f "${l1_script:-$scdir/l1.sh}" ] || die "scenario $scname has no l1.sh and no --l1-script was given"
+
+labtopo=$BUILD/tools/xpv-labtopo
+static_tools=$BUILD/tools/static
+[ -x "$labtopo" ] && [ -d "$static_tools" ] || die "tools not built: run 'make tools'"
+topo=(--nodes "$nodes" --cpus "$cpus" --mem "$mem")
+[ -z "$dist" ] || topo+=(--distance "$dist")
+numa_args=$("$labtopo" qemu-args "${topo[@]}") || die "bad machine: see above"
+mapfile -t numa_args <<<"$numa_args"
+
+out=${out:-$BUILD/lab/$scname}
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# --- initramfs -------------------------------------------------------------
+copy_libs() { # root elf
+	local lib
+	ldd "$2" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		[ -f "$lib" ] || continue
+		mkdir -p "$1$(dirname "$lib")"
+		cp -L "$lib" "$1$lib"
+	done
+}
+
+add_files() { # root spec...
+	local root=$1 spec src dest f
+	shift
+	for spec in "$@"; do
+		src=${spec%%:*}
+		dest=${spec#*:}
+		[ "$dest" != "$spec" ] || dest=/lab/files/$(basename "$src")
+		[ -e "$src" ] || die "file $src (from $spec) does not exist"
+		case $dest in /*) ;; *) dest=/$dest ;; esac
+		mkdir -p "$root$(dirname "$dest")"
+		cp -a "$src" "$root$dest"
+		while read -r f; do
+			copy_libs "$root" "$f"
+		done < <(find "$src" -type f -perm -u+x)
+	done
+}
+
+write_config() { # root level
+	cat >"$1/lab/config" <<EOF
+LAB_LEVEL=$2
+LAB_SCENARIO='$scname'
+LAB_INTERACTIVE=$interactive
+LAB_NODES=$nodes
+LAB_CPUS=$cpus
+LAB_MEM=$mem
+LAB_DIST='$dist'
+LAB_L2_CPUS=$l2_cpus
+LAB_L2_MEM=$l2_mem
+LAB_L2_CPU='$l2_cpu'
+LAB_L2_APPEND='$l2_append'
+LAB_L2_TIMEOUT=$l2_timeout
+EOF
+}
+
+base_root() { # root level script
+	local root=$1
+	mkdir -p "$root"/{bin,lab/bin,lab/scenario,lab/files,etc}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$LAB/init" "$root/init"
+	cp "$LAB/lib.sh" "$root/lab/lib.sh"
+	cp -a "$static_tools"/. "$root/lab/bin/"
+	cp -a "$scdir"/. "$root/lab/scenario/"
+	[ -z "$3" ] || cp "$3" "$root/lab/scenario/$(echo "$2" | tr L l).sh"
+	[ -f "$root/lab/scenario/$(echo "$2" | tr L l).sh" ] ||
+		echo ': # no script for this level' >"$root/lab/scenario/$(echo "$2" | tr L l).sh"
+	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+	write_config "$root" "$2"
+}
+
+mkcpio() { # root cpio
+	(cd "$1" && find . | cpio -o -H newc --quiet) >"$2"
+}
+
+echo "lab: building initramfs in ${out#"$TOP"/}"
+l2root=$out/root-l2
+base_root "$l2root" L2 "$l2_script"
+add_files "$l2root" "${l2_files[@]}"
+mkcpio "$l2root" "$out/l2.cpio"
+
+l1root=$out/root-l1
+base_root "$l1root" L1 "$l1_script"
+mkdir -p "$l1root/lab/fw" "$l1root/usr/bin"
+strip --strip-debug -o "$l1root/usr/bin/qemu-system-x86_64" "$qemu"
+copy_libs "$l1root" "$qemu"
+for f in numactl migratepages; do
+	cp "/usr/bin/$f" "$l1root/usr/bin/$f"
+	copy_libs "$l1root" "/usr/bin/$f"
+done
+for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
+	/usr/share/qemu/kvmvapic.bin; do
+	[ -f "$f" ] || die "firmware $f missing: run 'make deps'"
+	cp "$f" "$l1root/lab/fw/"
+done
+cp "$kernel" "$l1root/lab/bzImage"
+cp "$out/l2.cpio" "$l1root/lab/l2.cpio"
+add_files "$l1root" "${l1_files[@]}"
+mkcpio "$l1root" "$out/l1.cpio"
+rm -rf "$l1root" "$l2root"
+echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
+
+# --- run ---------------------------------------------------------------------
+l1_append="console=ttyS0 panic=-1 mitigations=off sysctl.kernel.panic_on_rcu_stall=1"
+qemu_cmd=(timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg -cpu max
+	"${numa_args[@]}" -nodefaults -no-reboot -display none
+	-L /usr/share/seabios -L /usr/share/qemu
+	-kernel "$kernel" -initrd "$out/l1.cpio" -append "$l1_append")
+echo "${qemu_cmd[*]}" >"$out/cmdline"
+: >"$out/l1.log"
+: >"$out/l2.log"
+
+if [ $interactive = 1 ]; then
+	echo "lab: L1 boots under TCG ($nodes nodes, $cpus vCPUs, $mem MiB); Ctrl-A x quits QEMU"
+	"${qemu_cmd[@]}" -serial mon:stdio -serial "file:$out/l2.log" || true
+	exit 0
+fi
+
+echo "lab: running scenario $scname: L1 $nodes nodes/$cpus vCPUs/$mem MiB, L2 $l2_cpus vCPUs/$l2_mem MiB, timeout ${timeout}s"
+start=$(date +%s)
+rc=0
+"${qemu_cmd[@]}" -serial "file:$out/l1.log" -serial "file:$out/l2.log" \
+	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+elapsed=$(($(date +%s) - start))
+
+# --- verdict -----------------------------------------------------------------
+n=0 failed=0
+tap() { # ok|"not ok" text
+	n=$((n + 1))
+	echo "$1 $n - lab/$scname: $2"
+	[ "$1" = ok ] || failed=$((failed + 1))
+}
+results() { # log
+	tr -d '\r' <"$1" | grep -o 'XPVLAB \(ok\|not ok\|#\) .*' | while read -r line; do
+		echo "$line"
+	done
+}
+for level in L1 L2; do
+	log=$out/$(echo "$level" | tr L l).log
+	while IFS= read -r line; do
+		case $line in
+		"XPVLAB ok "*) tap ok "${line#XPVLAB ok }" ;;
+		"XPVLAB not ok "*) tap "not ok" "${line#XPVLAB not ok }" ;;
+		"XPVLAB # "*) echo "# ${line#XPVLAB # }" ;;
+		esac
+	done < <(results "$log")
+	# A kernel in trouble fails the run even when every check passed.
+	bad=$(tr -d '\r' <"$log" | grep -E -m3 'Kernel panic|BUG:|Oops|WARNING: CPU:|general protection fault|rcu: INFO|self-detected stall|Call Trace:' || true)
+	if [ -n "$bad" ]; then
+		tap "not ok" "$level kernel stayed healthy # $(echo "$bad" | head -n1)"
+	elif [ -s "$log" ]; then
+		tap ok "$level kernel stayed healthy"
+	fi
+done
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	tap "not ok" "finished within ${timeout}s # timed out"
+elif tr -d '\r' <"$out/l1.log" | grep -q "XPVLAB done L1"; then
+	tap ok "L1 ran its scenario to the end (${elapsed}s)"
+else
+	tap "not ok" "L1 ran its scenario to the end # QEMU exited with $rc, no 'done' from L1"
+fi
+
+if [ $failed -gt 0 ]; then
+	for f in qemu.log l1.log l2.log; do
+		echo "# ---- tail of $f"
+		tail -n 40 "$out/$f" | tr -d '\r' | sed 's/^/# /'
+	done
+	echo "lab: $failed of $n checks failed; logs in $out" >&2
+	exit 1
+fi
+echo "lab: all $n checks passed in ${elapsed}s; logs in ${out#"$TOP"/}"

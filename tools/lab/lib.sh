@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for lab scenario scripts (busybox sh, sourced in L1 and L2).
+#
+# Results travel on the console as lines the harness collects:
+#   XPVLAB ok L1: <name>
+#   XPVLAB not ok L1: <name> # <why>
+#   XPVLAB # L1: <diagnostic>
+#   XPVLAB done L1
+# L2's console is relayed to the harness through L1's second serial port
+# and kept in /tmp/l2.log in L1, so L1 scenarios can look at it too.
+
+lab_diag() { echo "XPVLAB # $LAB_LEVEL: $*"; }
+lab_ok() { echo "XPVLAB ok $LAB_LEVEL: $*"; }
+lab_not_ok() { echo "XPVLAB not ok $LAB_LEVEL: $1 # $2"; }
+lab_done() { echo "XPVLAB done $LAB_LEVEL"; }
+
+# lab_check NAME CMD...: ok when CMD succeeds; its output becomes diagnostics.
+lab_check() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		[ -z "$_out" ] || echo "$_out" | sed "s/^/XPVLAB # $LAB_LEVEL:   /"
+		lab_ok "$_name"
+		return 0
+	fi
+	[ -z "$_out" ] || echo "$_out" | sed "s/^/XPVLAB # $LAB_LEVEL:   /"
+	lab_not_ok "$_name" "failed: $*"
+	return 1
+}
+
+# lab_wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+lab_wait_for() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# The QEMU command line that runs L2 under KVM in L1 (same kernel as L1).
+# Extra arguments are appended.  QMP listens on /tmp/l2.qmp.
+lab_l2_cmdline() {
+	echo qemu-system-x86_64 -accel kvm -cpu "$LAB_L2_CPU" -smp "$LAB_L2_CPUS" \
+		-m "${LAB_L2_MEM}M" -nodefaults -no-reboot -display none \
+		-L /lab/fw -kernel /lab/bzImage -initrd /lab/l2.cpio \
+		-append "'console=ttyS0 panic=-1 mitigations=off $LAB_L2_APPEND'" \
+		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off "$@"
+}
+
+# lab_l2_start [QEMU-ARGS...]: start L2 in the background.  Its console
+# goes to /tmp/l2.log and to the harness; its exit status to /tmp/l2.rc.
+lab_l2_start() {
+	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid
+	lab_diag "starting L2: $(lab_l2_cmdline "$@")"
+	(
+		eval timeout "$LAB_L2_TIMEOUT" "$(lab_l2_cmdline -serial stdio "$@")" \
+			</dev/null
+		echo $? >/tmp/l2.rc
+	) 2>&1 | tee /tmp/l2.log >/dev/ttyS1 &
+}
+
+# lab_l2_wait: wait until L2's QEMU exits; fails unless it exited cleanly.
+lab_l2_wait() {
+	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" test -f /tmp/l2.rc || return 1
+	sleep 0.2	# let tee drain the last console lines
+	[ "$(cat /tmp/l2.rc)" = 0 ]
+}
+
+# lab_l2_pid: the PID of L2's QEMU process (for taskset, migratepages).
+lab_l2_pid() { cat /tmp/l2.pid; }
+
+# `make lab`: show the topology, then hand the console to the user.
+lab_interactive() {
+	if [ "$LAB_LEVEL" = L1 ]; then
+		echo
+		echo "=== L1 host: $(nproc) CPUs, NUMA topology as L1's kernel sees it ==="
+		numactl -H
+		echo
+		echo "=== Starting L2 under KVM in L1; you get its shell."
+		echo "=== 'exit' in L2 returns to L1, 'exit' in L1 ends the lab."
+		echo
+		eval setsid cttyhack "$(lab_l2_cmdline -serial mon:stdio)"
+		echo
+		echo "=== Back in L1 (L2 exited)."
+	else
+		echo
+		echo "=== L2 guest: $(nproc) CPUs, $(sed -n 's/MemTotal: *//p' /proc/meminfo)"
+		dmesg | grep -m1 'Hypervisor detected'
+	fi
+	setsid cttyhack sh -l
+}

@@ -1,0 +1,17 @@
+# Smoke: L1 is the NUMA machine the harness asked for, it has a working
+# nested KVM, and L2 boots under it.
+topo="--nodes $LAB_NODES --cpus $LAB_CPUS --mem $LAB_MEM"
+[ -z "$LAB_DIST" ] || topo="$topo --distance $LAB_DIST"
+# shellcheck disable=SC2086
+lab_check "L1 sees $LAB_NODES NUMA nodes with the configured CPUs, memory and distances" \
+	xpv-labtopo verify $topo
+lab_check "/dev/kvm exists in L1" test -c /dev/kvm
+lab_check "L1 KVM uses SVM with nested paging" \
+	grep -qx Y /sys/module/kvm_amd/parameters/npt
+
+lab_l2_start
+# While L2 runs, L1's KVM has a VM for it (debugfs: <pid>-<fd>).
+lab_check "L1 KVM runs a VM for L2" \
+	lab_wait_for 60 sh -c 'ls -d /sys/kernel/debug/kvm/*-* >/dev/null 2>&1'
+lab_check "L2's QEMU exited cleanly" lab_l2_wait
+lab_check "L2 completed its scenario" grep -q "XPVLAB done L2" /tmp/l2.log
