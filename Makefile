@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# XPV for KVM: build the patched Linux 6.12 and QEMU 7.2 from Debian's
+# sources and run them in the nested NUMA lab.  `make help` lists targets.
+
+BUILD      := $(CURDIR)/build
+DEBUG      ?= 0
+SCENARIO   ?= smoke
+NODES      ?= 2
+CPUS       ?= 4
+MEM        ?= 2048
+DISTANCE   ?=
+LAB_ARGS   ?=
+
+export XPV_BUILD := $(BUILD)
+export XPV_DEBUG := $(DEBUG)
+
+KVARIANT := $(if $(filter 1,$(DEBUG)),debug,lab)
+LABOPTS  := --nodes $(NODES) --cpus $(CPUS) --mem $(MEM) \
+	    $(if $(DISTANCE),--distance "$(DISTANCE)") $(LAB_ARGS)
+
+.DEFAULT_GOAL := help
+
+help:
+	@echo "XPV for KVM: live paravirtual NUMA topology"
+	@echo
+	@echo "  make lab        build what is missing, boot L1 (NUMA host, TCG) and"
+	@echo "                  L2 (KVM guest in L1); interactive on a terminal"
+	@echo "  make test       every test: unit, builds, series, lab (README)"
+	@echo
+	@echo "  make deps       install build and runtime dependencies (apt-get)"
+	@echo "  make sources    unpack Debian's linux-source-6.12 and qemu 7.2, apply patches/"
+	@echo "  make kernel     build bzImage (DEBUG=1: KASAN/LOCKDEP/DEBUG_VM variant)"
+	@echo "  make qemu       build qemu-system-x86_64"
+	@echo "  make tools      build tools/ (host and static lab binaries)"
+	@echo "  make unit       run the user-space unit tests"
+	@echo "  make series     export patches/ as git-format-patch series to build/series/"
+	@echo "  make check-series  git am the exported series onto pristine trees; checkpatch"
+	@echo "  make lab-run    run lab scenario SCENARIO=$(SCENARIO) (tools/lab/scenarios)"
+	@echo "  make clean      remove build outputs (keeps sources and ccache)"
+	@echo "  make distclean  remove build/ entirely"
+	@echo
+	@echo "Variables: DEBUG=1, SCENARIO=name, NODES=$(NODES) CPUS=$(CPUS) MEM=$(MEM) (MiB),"
+	@echo "  DISTANCE=\"10,20;20,10\", LAB_ARGS=\"...\" (see tools/lab/lab.sh --help)"
+
+deps:
+	@ci/deps.sh
+
+sources: deps
+	@ci/src.sh prepare linux
+	@ci/src.sh prepare qemu
+
+kernel: deps
+	@ci/build-linux.sh
+
+qemu: deps
+	@ci/build-qemu.sh
+
+tools: deps
+	@$(MAKE) -s -C tools O=$(BUILD)/tools all
+
+unit: deps
+	@$(MAKE) -s -C tools O=$(BUILD)/tools test
+
+series: deps
+	@ci/src.sh export linux
+	@ci/src.sh export qemu
+
+check-series: series
+	@ci/src.sh check linux
+	@ci/src.sh check qemu
+	@ci/checkpatch.sh linux
+	@ci/checkpatch.sh qemu
+
+build: kernel qemu tools
+
+lab: build
+	@if [ -t 0 ] && [ -t 1 ]; then \
+		tools/lab/lab.sh --interactive $(LABOPTS) show; \
+	else \
+		tools/lab/lab.sh $(LABOPTS) show; \
+	fi
+
+lab-run: build
+	@tools/lab/lab.sh $(LABOPTS) $(SCENARIO)
+
+test: deps
+	@ci/test.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/tools $(BUILD)/lab $(BUILD)/series \
+		$(BUILD)/check $(BUILD)/logs
+
+distclean:
+	rm -rf $(BUILD)
+
+.PHONY: help deps sources kernel qemu tools unit series check-series build \
+	lab lab-run test clean distclean
