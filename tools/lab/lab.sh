@@ -93,6 +93,12 @@ else
 	die "no scenario '$scenario' (have: $(ls "$LAB/scenarios" | tr '\n' ' '))"
 fi
 scname=$(basename "$scdir")
+# Quiet boots keep L1's topology on the screen when L2's shell comes up.
+l1_quiet=
+if [ $interactive = 1 ]; then
+	l1_quiet=" quiet"
+	l2_append="$l2_append quiet"
+fi
 for v in nodes cpus mem l2_cpus l2_mem timeout l2_timeout; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a number, not '${!v}'"
 done
@@ -210,7 +216,7 @@ rm -rf "$l1root" "$l2root"
 echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
 
 # --- run ---------------------------------------------------------------------
-l1_append="console=ttyS0 panic=-1 mitigations=off sysctl.kernel.panic_on_rcu_stall=1"
+l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1$l1_quiet"
 qemu_cmd=(timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg -cpu max
 	"${numa_args[@]}" -nodefaults -no-reboot -display none
 	-L /usr/share/seabios -L /usr/share/qemu

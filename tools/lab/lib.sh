@@ -45,7 +45,7 @@ lab_l2_cmdline() {
 	echo qemu-system-x86_64 -accel kvm -cpu "$LAB_L2_CPU" -smp "$LAB_L2_CPUS" \
 		-m "${LAB_L2_MEM}M" -nodefaults -no-reboot -display none \
 		-L /lab/fw -kernel /lab/bzImage -initrd /lab/l2.cpio \
-		-append "'console=ttyS0 panic=-1 mitigations=off $LAB_L2_APPEND'" \
+		-append "'console=ttyS0 panic=-1 $LAB_L2_APPEND'" \
 		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off "$@"
 }
 
