@@ -3,6 +3,8 @@
 # Helpers shared by the ci/ scripts.  Source it after setting NAME.
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# Paths below TOP are hashed relative to it: clones share cache hits.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 BUILD=${XPV_BUILD:-$TOP/build}
 
 die() { echo "$NAME: error: $*" >&2; exit 1; }

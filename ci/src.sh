@@ -13,6 +13,11 @@
 #   ci/src.sh export  linux|qemu  git format-patch the series to build/series/<c>
 #   ci/src.sh check   linux|qemu  git am the export onto the pristine files and
 #                                 compare the result with branch xpv
+#   ci/src.sh import  linux|qemu  the reverse of prepare, for developers: turn
+#                                 the commits of branch xpv in build/src/<c>
+#                                 back into patches/<c>/ and overlay files
+#                                 (new files go to $XPV_OVERLAY, default the
+#                                 first overlay, unless one holds them already)
 #
 # patches/<c>/series lists one patch per line, in order, followed by the new
 # files that commit adds.  Those files live as real files under the overlay
@@ -25,7 +30,7 @@ NAME=src
 # shellcheck source=ci/versions
 . "$TOP/ci/versions"
 
-[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check linux|qemu"
+[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check|import linux|qemu"
 cmd=$1
 comp=$2
 case $comp in
@@ -164,20 +169,25 @@ stamp() {
 	} | sha256sum | cut -d' ' -f1
 }
 
+# Commit one series entry on top of $parent, in the scratch index
+# $GIT_INDEX_FILE: the working tree is not touched until the whole series
+# is built, so files the series does not change keep their timestamps and
+# the kernel and QEMU builds stay incremental.
 apply_one() { # patch file...
-	local p=$1 f d tmp subject author email date
+	local p=$1 f d tmp subject author email date mode
 	shift
 	[ -f "$PATCHDIR/$p" ] || die "patches/$comp/series names $p, which does not exist"
 	tmp=$(mktemp -d)
 	for f in "$@"; do
 		d=$(find_overlay "$f")
-		mkdir -p "$SRC/$(dirname "$f")"
-		cp "$TOP/$d/$f" "$SRC/$f"
-		git_s add -f -- "$f"
+		mode=100644
+		[ ! -x "$TOP/$d/$f" ] || mode=100755
+		git_s update-index --add --cacheinfo \
+			"$mode,$(git_s hash-object -w "$TOP/$d/$f"),$f"
 	done
 	git mailinfo "$tmp/msg" "$tmp/diff" <"$PATCHDIR/$p" >"$tmp/info"
 	if [ -s "$tmp/diff" ] &&
-		! git_s apply --index --whitespace=nowarn "$tmp/diff" 2>"$tmp/err"; then
+		! git_s apply --cached --whitespace=nowarn "$tmp/diff" 2>"$tmp/err"; then
 		cat "$tmp/err" >&2
 		die "patches/$comp/$p does not apply to Debian $comp $(cat "$SRC/.git/xpv-debian-version")"
 	fi
@@ -188,34 +198,49 @@ apply_one() { # patch file...
 	[ -n "$subject" ] && [ -n "$author" ] && [ -n "$email" ] && [ -n "$date" ] ||
 		die "patches/$comp/$p: needs From:, Date: and Subject: headers (git format-patch)"
 	{ echo "$subject"; echo; cat "$tmp/msg"; } >"$tmp/commit"
-	GIT_AUTHOR_NAME=$author GIT_AUTHOR_EMAIL=$email GIT_AUTHOR_DATE=$date \
+	parent=$(GIT_AUTHOR_NAME=$author GIT_AUTHOR_EMAIL=$email GIT_AUTHOR_DATE=$date \
 		GIT_COMMITTER_NAME=$author GIT_COMMITTER_EMAIL=$email \
-		GIT_COMMITTER_DATE=$date git_s commit -q --allow-empty -F "$tmp/commit"
+		GIT_COMMITTER_DATE=$date git_s commit-tree "$(git_s write-tree)" \
+		-p "$parent" -F "$tmp/commit")
 	rm -rf "$tmp"
 	say "  applied $p"
 }
 
 do_prepare() {
-	local s claimed unclaimed
+	local s claimed unclaimed parent p files head
 	do_fetch
 	s=$(stamp)
-	if [ "$(cat "$SRC/.git/xpv-stamp" 2>/dev/null)" = "$s" ] &&
-		git_s rev-parse -q --verify xpv >/dev/null; then
+	head=$(git_s rev-parse -q --verify xpv || true)
+	if [ "$(cat "$SRC/.git/xpv-stamp" 2>/dev/null)" = "$s" ] && [ -n "$head" ]; then
 		say "$comp tree up to date ($(git_s rev-list --count xpv-pristine..xpv) patches)"
 		return 0
 	fi
+	# Never throw away a developer's work in the tree.
+	if [ -n "$head" ] && [ -n "$(git_s status --porcelain --untracked-files=no)" ]; then
+		die "uncommitted changes in ${SRC#"$TOP"/}: commit them and run 'ci/src.sh import $comp', or discard them"
+	fi
+	if [ -n "$head" ] && [ -f "$SRC/.git/xpv-head" ] &&
+		[ "$head" != "$(cat "$SRC/.git/xpv-head")" ]; then
+		die "branch xpv in ${SRC#"$TOP"/} has commits patches/$comp does not: run 'ci/src.sh import $comp' first (or 'git -C ${SRC#"$TOP"/} reset --hard $(cat "$SRC/.git/xpv-head")')"
+	fi
 	say "applying patches/$comp/series to the pristine $comp tree"
 	rm -f "$SRC/.git/xpv-stamp"
-	git_s checkout -q -f -B xpv xpv-pristine
-	git_s clean -fdxq
-	series_lines | while read -r p files; do
+	export GIT_INDEX_FILE=$SRC/.git/xpv-index
+	git_s read-tree xpv-pristine
+	parent=$(git_s rev-parse xpv-pristine)
+	while read -r p files; do
 		# shellcheck disable=SC2086
 		apply_one "$p" $files
-	done
+	done < <(series_lines)
+	unset GIT_INDEX_FILE
+	rm -f "$SRC/.git/xpv-index"
 	claimed=$(series_lines | awk '{ for (i = 2; i <= NF; i++) print $i }' | sort)
 	unclaimed=$(overlay_files | awk '{ print $2 }' | sort | comm -23 - <(echo "$claimed"))
 	[ -z "$unclaimed" ] ||
 		die "overlay files no patch in patches/$comp/series adds: $unclaimed"
+	git_s checkout -q -f -B xpv "$parent"
+	git_s clean -fdxq
+	echo "$parent" >"$SRC/.git/xpv-head"
 	echo "$s" >"$SRC/.git/xpv-stamp"
 	say "$comp tree ready ($(git_s rev-list --count xpv-pristine..xpv) patches)"
 }
@@ -265,7 +290,57 @@ do_check() {
 	say "$comp: $n exported patches apply with git am to pristine $(cat "$out/BASE" | cut -d' ' -f2-) and reproduce the tree"
 }
 
+# A patch file name as git format-patch makes it: NNNN-subject-words.patch
+patch_name() { # n subject
+	printf '%04d-%s.patch' "$1" "$(echo "$2" | sed -e 's/[^A-Za-z0-9._]\+/-/g' \
+		-e 's/^-*//' -e 's/-*$//' | cut -c1-52 | sed 's/-*$//')"
+}
+
+do_import() {
+	local c n=0 name added modified f d tmp
+	git_s rev-parse -q --verify xpv >/dev/null || die "no branch xpv in $SRC"
+	tmp=$(mktemp -d)
+	: >"$tmp/series"
+	for c in $(git_s rev-list --reverse xpv-pristine..xpv); do
+		n=$((n + 1))
+		name=$(patch_name $n "$(git_s log -1 --format=%s "$c")")
+		mapfile -t added < <(git_s diff --name-only --diff-filter=A "$c^" "$c")
+		mapfile -t modified < <(git_s diff --name-only --diff-filter=a "$c^" "$c")
+		{
+			echo "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
+			git_s log -1 --format='From: %an <%ae>%nDate: %aD%nSubject: [PATCH] %s%n%n%b' "$c" |
+				sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+			echo "---"
+			if [ ${#modified[@]} -gt 0 ]; then
+				git_s diff --stat=72 "$c^" "$c" -- "${modified[@]}"
+				echo
+				git_s diff --full-index "$c^" "$c" -- "${modified[@]}"
+			fi
+			echo "-- "
+			echo "2.39.5"
+		} >"$tmp/$name"
+		for f in "${added[@]}"; do
+			d=
+			for o in "${OVERLAYS[@]}"; do [ -f "$TOP/$o/$f" ] && d=$o; done
+			d=${d:-${XPV_OVERLAY:-${OVERLAYS[0]}}}
+			mkdir -p "$TOP/$d/$(dirname "$f")"
+			git_s show "$c:$f" >"$TOP/$d/$f"
+		done
+		echo "$name ${added[*]}" | sed 's/ *$//' >>"$tmp/series"
+	done
+	sed -n '/^#/p' "$PATCHDIR/series" >"$tmp/series.new" 2>/dev/null || true
+	cat "$tmp/series" >>"$tmp/series.new"
+	rm -f "$PATCHDIR"/*.patch
+	cp "$tmp"/*.patch "$PATCHDIR/" 2>/dev/null || true
+	mv "$tmp/series.new" "$PATCHDIR/series"
+	rm -rf "$tmp"
+	# the tree now matches patches/: prepare may rebuild it from them
+	git_s rev-parse xpv >"$SRC/.git/xpv-head"
+	say "imported $n commits into patches/$comp/ (new files into ${OVERLAYS[*]})"
+}
+
 case $cmd in
+import) do_import ;;
 fetch) do_fetch ;;
 prepare) do_prepare ;;
 export) do_export ;;
