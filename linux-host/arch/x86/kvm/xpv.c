@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPV: publish a VM's live NUMA placement in its topology area.
+ *
+ * The guest registers one area per VM (MSR_KVM_XPV_*, see
+ * Documentation/virt/kvm/x86/msr.rst and asm/kvm_xpv.h).  KVM writes it
+ * from vCPU context, where guest memory may be touched and the pages are
+ * marked dirty for live migration:
+ *
+ *  - on registration, the whole area (header, distances, all vCPUs, and
+ *    the chunk table, "unknown" until memory placement is tracked);
+ *  - when a vCPU is loaded on a CPU of another host node, its entry
+ *    (kvm_arch_vcpu_load() notes the move, the vCPU publishes it before
+ *    entering the guest).
+ *
+ * Every change is written as seq odd -> tables -> version++ -> seq even,
+ * under the per-VM mutex.  The publishing vCPU then gets an interrupt on
+ * the guest's vector, unless one is still unacknowledged: notifications
+ * are coalesced.  The guest acknowledges with the version it consumed; a
+ * newer version at that point is notified at once, so no change is lost.
+ */
+#include <linux/kvm_host.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include <asm/kvm_para.h>
+#include <asm/kvm_xpv.h>
+
+#include "lapic.h"
+#include "trace.h"
+#include "x86.h"
+#include "xpv.h"
+
+#define XPV_CHUNK_SHIFT		21	/* 2 MiB */
+#define XPV_MAX_PAGES		4096	/* 16 MiB: 8 Mi chunks, 16 TiB of guest */
+#define XPV_FULL_UPDATE		U32_MAX	/* trace: not one vCPU's entry */
+
+static const __le16 xpv_unknown[64] = {
+	[0 ... 63] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN),
+};
+
+static bool xpv_guest_has(struct kvm_vcpu *vcpu)
+{
+	/*
+	 * Unlike guest_pv_has(), always enforced: XPV is new ABI, and a
+	 * guest that was not offered it has no business touching its MSRs.
+	 */
+	return vcpu->arch.pv_cpuid.features & (1u << KVM_FEATURE_XPV);
+}
+
+static u16 xpv_nr_pnodes(void)
+{
+	return min_t(unsigned int, nr_node_ids, KVM_XPV_MAX_PNODES);
+}
+
+static u16 xpv_cpu_pnode(int cpu)
+{
+	int node;
+
+	if (cpu < 0 || cpu >= nr_cpu_ids)
+		return KVM_XPV_PNODE_UNKNOWN;
+	node = cpu_to_node(cpu);
+	if (node < 0 || node >= xpv_nr_pnodes())
+		return KVM_XPV_PNODE_UNKNOWN;
+	return node;
+}
+
+bool kvm_xpv_is_msr(u32 msr)
+{
+	return msr >= MSR_KVM_XPV_AREA && msr <= MSR_KVM_XPV_LIMITS;
+}
+
+void kvm_xpv_init_vm(struct kvm *kvm)
+{
+	mutex_init(&kvm->arch.xpv.lock);
+}
+
+static void xpv_free(struct kvm_xpv *x)
+{
+	kvfree(x->vcpu_pnode);
+	x->vcpu_pnode = NULL;
+	kfree(x->distance);
+	x->distance = NULL;
+}
+
+void kvm_xpv_destroy_vm(struct kvm *kvm)
+{
+	xpv_free(&kvm->arch.xpv);
+	mutex_destroy(&kvm->arch.xpv.lock);
+}
+
+static int xpv_write(struct kvm *kvm, unsigned int offset, const void *data,
+		     unsigned long len)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	if (offset > x->layout_size || len > x->layout_size - offset)
+		return -EINVAL;
+	return kvm_write_guest_offset_cached(kvm, &x->ghc, (void *)data,
+					     offset, len);
+}
+
+static int xpv_write_seq(struct kvm *kvm)
+{
+	__le32 seq = cpu_to_le32(kvm->arch.xpv.seq);
+
+	return xpv_write(kvm, offsetof(struct kvm_xpv_header, seq), &seq,
+			 sizeof(seq));
+}
+
+/* seq odd: the guest retries until the update is complete. */
+static int xpv_begin(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	x->seq |= 1;
+	if (xpv_write_seq(kvm))
+		return -EFAULT;
+	/* seq odd before any table write; pairs with the guest's smp_rmb() */
+	smp_wmb();
+	return 0;
+}
+
+/* version++ and seq even: the update is visible. */
+static int xpv_end(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	__le64 version;
+
+	/* tables before the version; pairs with the guest's smp_rmb() */
+	smp_wmb();
+	x->version++;
+	version = cpu_to_le64(x->version);
+	if (xpv_write(kvm, offsetof(struct kvm_xpv_header, version), &version,
+		      sizeof(version)))
+		return -EFAULT;
+	/* version before seq goes even; pairs with the guest's smp_rmb() */
+	smp_wmb();
+	x->seq++;
+	if (xpv_write_seq(kvm))
+		return -EFAULT;
+	kvm->stat.xpv_updates++;
+	return 0;
+}
+
+/* Interrupt the publishing vCPU, unless a notification is outstanding. */
+static bool xpv_notify(struct kvm_vcpu *vcpu)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+	struct kvm_lapic_irq irq = {
+		.delivery_mode = APIC_DM_FIXED,
+		.vector = x->vector,
+	};
+
+	if (x->notify_pending) {
+		vcpu->kvm->stat.xpv_coalesced++;
+		return false;
+	}
+	/* Not accepted (APIC software-disabled): the next change retries. */
+	if (!kvm_apic_set_irq(vcpu, &irq, NULL))
+		return false;
+	x->notify_pending = true;
+	vcpu->kvm->stat.xpv_notifications++;
+	return true;
+}
+
+/* Highest guest-physical chunk any memslot covers. */
+static u64 xpv_guest_chunks(struct kvm *kvm)
+{
+	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
+	u64 end = 0;
+	int bkt;
+
+	slots = kvm_memslots(kvm);
+	kvm_for_each_memslot(slot, bkt, slots)
+		end = max_t(u64, end, slot->base_gfn + slot->npages);
+	return DIV_ROUND_UP(end << PAGE_SHIFT, 1ULL << XPV_CHUNK_SHIFT);
+}
+
+/* Write the whole area: header, distances, vCPU and chunk tables. */
+static int xpv_publish_all(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	struct kvm_xpv_header h = {};
+	u64 chunks = xpv_guest_chunks(kvm), i, n;
+	struct kvm_vcpu *v;
+	unsigned long j;
+	u32 flags = 0;
+	int r;
+
+	x->nr_chunks = min_t(u64, chunks,
+			     (x->layout_size - x->chunk_offset) / sizeof(u16));
+	if (x->nr_chunks < chunks)
+		flags |= KVM_XPV_F_CHUNKS_TRUNCATED;
+
+	kvm_for_each_vcpu(j, v, kvm)
+		if (v->vcpu_id < x->nr_vcpus)
+			x->vcpu_pnode[v->vcpu_id] =
+				cpu_to_le16(xpv_cpu_pnode(READ_ONCE(v->cpu)));
+
+	r = xpv_begin(kvm);
+	if (r)
+		return r;
+	h.magic = cpu_to_le32(KVM_XPV_MAGIC);
+	h.abi_version = cpu_to_le16(KVM_XPV_ABI_VERSION);
+	h.header_size = cpu_to_le16(sizeof(h));
+	h.seq = cpu_to_le32(x->seq);
+	h.flags = cpu_to_le32(flags);
+	h.version = cpu_to_le64(x->version);
+	h.nr_pnodes = cpu_to_le16(x->nr_pnodes);
+	h.chunk_shift = XPV_CHUNK_SHIFT;
+	h.nr_vcpus = cpu_to_le32(x->nr_vcpus);
+	h.nr_chunks = cpu_to_le64(x->nr_chunks);
+	h.distance_offset = cpu_to_le32(sizeof(h));
+	h.vcpu_offset = cpu_to_le32(x->vcpu_offset);
+	h.chunk_offset = cpu_to_le32(x->chunk_offset);
+	h.area_size = cpu_to_le32(x->layout_size);
+	r = xpv_write(kvm, 0, &h, sizeof(h));
+	if (!r)
+		r = xpv_write(kvm, sizeof(h), x->distance,
+			      x->nr_pnodes * x->nr_pnodes);
+	if (!r)
+		r = xpv_write(kvm, x->vcpu_offset, x->vcpu_pnode,
+			      x->nr_vcpus * sizeof(u16));
+	/* Memory placement is not tracked yet: every chunk is unknown. */
+	for (i = 0; !r && i < x->nr_chunks; i += n) {
+		n = min_t(u64, x->nr_chunks - i, ARRAY_SIZE(xpv_unknown));
+		r = xpv_write(kvm, x->chunk_offset + i * sizeof(u16),
+			      xpv_unknown, n * sizeof(u16));
+		cond_resched();
+	}
+	if (r)
+		return r;
+	r = xpv_end(kvm);
+	if (r)
+		return r;
+	trace_kvm_xpv_publish(XPV_FULL_UPDATE, KVM_XPV_PNODE_UNKNOWN,
+			      x->version, xpv_notify(vcpu));
+	return 0;
+}
+
+static bool xpv_meets(gpa_t gpa, u64 len, u64 start, u64 size)
+{
+	return start < gpa + len && gpa < start + size;
+}
+
+/* Does [gpa, gpa + len) meet one of the vCPUs' other PV areas? */
+static bool xpv_overlaps_pv_areas(struct kvm *kvm, gpa_t gpa, u64 len)
+{
+	struct kvm_vcpu *v;
+	unsigned long i;
+	u64 st, time, apf, eoi;
+
+	kvm_for_each_vcpu(i, v, kvm) {
+		st = READ_ONCE(v->arch.st.msr_val);
+		time = READ_ONCE(v->arch.time);
+		apf = READ_ONCE(v->arch.apf.msr_en_val);
+		eoi = READ_ONCE(v->arch.pv_eoi.msr_val);
+		if ((st & KVM_MSR_ENABLED) &&
+		    xpv_meets(gpa, len, st & KVM_STEAL_VALID_BITS,
+			      sizeof(struct kvm_steal_time)))
+			return true;
+		if ((time & 1) &&
+		    xpv_meets(gpa, len, time & ~1ULL,
+			      sizeof(struct pvclock_vcpu_time_info)))
+			return true;
+		if ((apf & KVM_ASYNC_PF_ENABLED) &&
+		    xpv_meets(gpa, len, apf & ~0x3fULL,
+			      sizeof(struct kvm_vcpu_pv_apf_data)))
+			return true;
+		if ((eoi & KVM_MSR_ENABLED) &&
+		    xpv_meets(gpa, len, eoi & ~1ULL, sizeof(u32)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Check and take a registration: page aligned, no reserved bits, every
+ * page in a visible, writable memslot, no overlap with the other PV
+ * areas, and room for the header, the distances and the vCPU table.
+ */
+static int xpv_enable(struct kvm_vcpu *vcpu, u64 data)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	gpa_t gpa = data & ~(KVM_XPV_AREA_ALIGN - 1ULL);
+	u32 nr_vcpus = min_t(u32, kvm->arch.max_vcpu_ids, U16_MAX);
+	u16 nr_pnodes = xpv_nr_pnodes();
+	u32 vcpu_offset, chunk_offset;
+	__le16 *vcpu_pnode;
+	u8 *distance;
+	gfn_t gfn;
+	int a, b;
+
+	if (data & KVM_XPV_AREA_RESERVED)
+		return 1;
+	if (!x->size || !x->vector || !lapic_in_kernel(vcpu))
+		return 1;
+	if (gpa + x->size < gpa)
+		return 1;
+	vcpu_offset = ALIGN(sizeof(struct kvm_xpv_header) + nr_pnodes * nr_pnodes, 8);
+	chunk_offset = ALIGN(vcpu_offset + nr_vcpus * sizeof(u16), 8);
+	if (x->size < chunk_offset)
+		return 1;
+	for (gfn = gpa_to_gfn(gpa); gfn < gpa_to_gfn(gpa + x->size); gfn++)
+		if (!kvm_is_visible_gfn(kvm, gfn))
+			return 1;
+	if (xpv_overlaps_pv_areas(kvm, gpa, x->size))
+		return 1;
+	if (kvm_gfn_to_hva_cache_init(kvm, &x->ghc, gpa, x->size))
+		return 1;
+
+	distance = kmalloc(nr_pnodes * nr_pnodes, GFP_KERNEL_ACCOUNT);
+	vcpu_pnode = kvmalloc_array(nr_vcpus, sizeof(*vcpu_pnode),
+				    GFP_KERNEL_ACCOUNT);
+	if (!distance || !vcpu_pnode) {
+		kfree(distance);
+		kvfree(vcpu_pnode);
+		return 1;
+	}
+	for (a = 0; a < nr_pnodes; a++)
+		for (b = 0; b < nr_pnodes; b++)
+			distance[a * nr_pnodes + b] =
+				node_online(a) && node_online(b) ?
+				min(node_distance(a, b), 255) : 0;
+	memset(vcpu_pnode, 0xff, nr_vcpus * sizeof(u16));
+
+	xpv_free(x);
+	x->area = data;
+	x->distance = distance;
+	x->vcpu_pnode = vcpu_pnode;
+	x->nr_pnodes = nr_pnodes;
+	x->nr_vcpus = nr_vcpus;
+	x->vcpu_offset = vcpu_offset;
+	x->chunk_offset = chunk_offset;
+	x->layout_size = x->size;
+	x->notify_pending = false;
+	WRITE_ONCE(x->enabled, true);
+	/* A failed write leaves seq odd: the guest keeps its last snapshot. */
+	xpv_publish_all(vcpu);
+	return 0;
+}
+
+static void xpv_disable(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	WRITE_ONCE(x->enabled, false);
+	x->area = 0;
+	x->notify_pending = false;
+	xpv_free(x);
+}
+
+int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+	int r = 0;
+
+	if (!host && !xpv_guest_has(vcpu))
+		return 1;
+
+	mutex_lock(&x->lock);
+	switch (msr) {
+	case MSR_KVM_XPV_AREA:
+		if (!(data & KVM_XPV_AREA_ENABLE)) {
+			if (data)
+				r = 1;
+			else
+				xpv_disable(vcpu->kvm);
+		} else if (!(host && x->enabled && data == x->area &&
+			     x->size == x->layout_size)) {
+			/*
+			 * A guest re-registering asks for a full republish;
+			 * userspace restoring the same value does not.
+			 */
+			r = xpv_enable(vcpu, data);
+		}
+		break;
+	case MSR_KVM_XPV_SIZE:
+		if (!data || data % KVM_XPV_AREA_ALIGN ||
+		    data > XPV_MAX_PAGES * (u64)KVM_XPV_AREA_ALIGN)
+			r = !(host && !data);
+		else
+			x->size = data;
+		break;
+	case MSR_KVM_XPV_VECTOR:
+		if (data & ~KVM_XPV_VECTOR_MASK ||
+		    (data < KVM_XPV_VECTOR_MIN && !(host && !data)) ||
+		    !lapic_in_kernel(vcpu))
+			r = 1;
+		else if (data || !x->enabled)
+			x->vector = data;
+		else
+			r = 1;	/* the registered area needs its vector */
+		break;
+	case MSR_KVM_XPV_ACK:
+		if (!x->enabled || data > x->version) {
+			r = !host;
+			break;
+		}
+		x->notify_pending = false;
+		/* Changed since the guest's snapshot: tell it right away. */
+		if (data < x->version)
+			xpv_notify(vcpu);
+		break;
+	case MSR_KVM_XPV_LIMITS:
+		r = !host;	/* read-only; userspace may restore it */
+		break;
+	default:
+		r = 1;
+	}
+	mutex_unlock(&x->lock);
+	return r;
+}
+
+int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+	u64 nr_vcpus = min_t(u32, vcpu->kvm->arch.max_vcpu_ids, U16_MAX);
+
+	if (!host && !xpv_guest_has(vcpu))
+		return 1;
+
+	switch (msr) {
+	case MSR_KVM_XPV_AREA:
+		*data = READ_ONCE(x->area);
+		break;
+	case MSR_KVM_XPV_SIZE:
+		*data = READ_ONCE(x->size);
+		break;
+	case MSR_KVM_XPV_VECTOR:
+		*data = READ_ONCE(x->vector);
+		break;
+	case MSR_KVM_XPV_ACK:
+		*data = 0;
+		break;
+	case MSR_KVM_XPV_LIMITS:
+		*data = XPV_CHUNK_SHIFT | (u64)xpv_nr_pnodes() << 8 |
+			nr_vcpus << 16 | (u64)XPV_MAX_PAGES << 32;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+/* KVM_REQ_XPV_UPDATE: publish this vCPU's node if it changed. */
+void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+	int cpu = READ_ONCE(vcpu->cpu);
+	u16 pnode = xpv_cpu_pnode(cpu);
+	__le16 entry = cpu_to_le16(pnode);
+
+	vcpu->arch.xpv_node = cpu >= 0 ? cpu_to_node(cpu) : NUMA_NO_NODE;
+
+	mutex_lock(&x->lock);
+	if (!x->enabled || vcpu->vcpu_id >= x->nr_vcpus ||
+	    x->vcpu_pnode[vcpu->vcpu_id] == entry)
+		goto out;
+	x->vcpu_pnode[vcpu->vcpu_id] = entry;
+	if (xpv_begin(vcpu->kvm) ||
+	    xpv_write(vcpu->kvm, x->vcpu_offset + vcpu->vcpu_id * sizeof(u16),
+		      &entry, sizeof(entry)) ||
+	    xpv_end(vcpu->kvm))
+		goto out;
+	trace_kvm_xpv_publish(vcpu->vcpu_id, pnode, x->version,
+			      xpv_notify(vcpu));
+out:
+	mutex_unlock(&x->lock);
+}
+
+/* A reset BSP means a rebooting guest: stop writing into its memory. */
+void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+
+	vcpu->arch.xpv_node = NUMA_NO_NODE;
+	if (!kvm_vcpu_is_reset_bsp(vcpu))
+		return;
+	mutex_lock(&x->lock);
+	xpv_disable(vcpu->kvm);
+	x->size = 0;
+	x->vector = 0;
+	mutex_unlock(&x->lock);
+}

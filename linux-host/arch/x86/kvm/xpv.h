@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __ARCH_X86_KVM_XPV_H__
+#define __ARCH_X86_KVM_XPV_H__
+
+#include <linux/kvm_host.h>
+
+#ifdef CONFIG_KVM_XPV
+void kvm_xpv_init_vm(struct kvm *kvm);
+void kvm_xpv_destroy_vm(struct kvm *kvm);
+bool kvm_xpv_is_msr(u32 msr);
+int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host);
+void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu);
+void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu);
+
+/*
+ * Called from kvm_arch_vcpu_load(), preemption disabled: only note that
+ * the vCPU now runs on another host node; the vCPU publishes it before
+ * its next guest entry, where it may touch guest memory.
+ */
+static inline void kvm_xpv_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	if (READ_ONCE(vcpu->kvm->arch.xpv.enabled) &&
+	    vcpu->arch.xpv_node != cpu_to_node(cpu))
+		kvm_make_request(KVM_REQ_XPV_UPDATE, vcpu);
+}
+#else
+static inline void kvm_xpv_init_vm(struct kvm *kvm) {}
+static inline void kvm_xpv_destroy_vm(struct kvm *kvm) {}
+static inline bool kvm_xpv_is_msr(u32 msr) { return false; }
+static inline int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data,
+				  bool host)
+{
+	return 1;
+}
+
+static inline int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data,
+				  bool host)
+{
+	return 1;
+}
+
+static inline void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu) {}
+static inline void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu) {}
+static inline void kvm_xpv_vcpu_load(struct kvm_vcpu *vcpu, int cpu) {}
+#endif
+
+#endif /* __ARCH_X86_KVM_XPV_H__ */

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPV: KVM publishes the host NUMA node of each vCPU in the guest's
+ * topology area and notifies the guest when it changes.
+ *
+ * The vCPU runs on the test's main thread, so pinning that thread to a
+ * CPU of another host node is a real vCPU migration between nodes.
+ * Needs a host with at least two NUMA nodes that have CPUs.
+ */
+#include <asm/kvm_para.h>
+#include <asm/kvm_xpv.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apic.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+
+#define XPV_VECTOR	0xf0
+#define XPV_GPA		0xc0000000ULL
+#define XPV_SLOT	10
+#define XPV_PAGES	16
+#define XPV_SIZE	(XPV_PAGES * 4096ULL)
+#define MIGRATIONS	1000
+#define UNMASK_EVERY	100	/* guest takes interrupts every N migrations */
+#define MAX_READ_TRIES	1000
+
+/* Guest state, read by the host with sync_global_from_guest(). */
+static uint64_t irq_count;
+static uint64_t acked_version;
+
+static struct kvm_xpv_header *const area = (void *)XPV_GPA;
+
+/* A consistent copy of the version and of vCPU 0's entry. */
+static uint64_t guest_read(uint16_t *pnode)
+{
+	uint32_t seq;
+	uint64_t version;
+	int i;
+
+	for (i = 0; i < MAX_READ_TRIES; i++) {
+		seq = READ_ONCE(area->seq);
+		barrier();
+		version = READ_ONCE(area->version);
+		*pnode = READ_ONCE(*(uint16_t *)(XPV_GPA + READ_ONCE(area->vcpu_offset)));
+		barrier();
+		if (!(seq & 1) && seq == READ_ONCE(area->seq))
+			return version;
+	}
+	GUEST_FAIL("no consistent snapshot in %d reads", MAX_READ_TRIES);
+	return 0;
+}
+
+static void guest_xpv_isr(struct ex_regs *regs)
+{
+	uint16_t pnode;
+
+	WRITE_ONCE(irq_count, irq_count + 1);
+	WRITE_ONCE(acked_version, guest_read(&pnode));
+	wrmsr(MSR_KVM_XPV_ACK, acked_version);
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+static void guest_register(void)
+{
+	wrmsr(MSR_KVM_XPV_VECTOR, XPV_VECTOR);
+	wrmsr(MSR_KVM_XPV_SIZE, XPV_SIZE);
+	wrmsr(MSR_KVM_XPV_AREA, XPV_GPA | KVM_XPV_AREA_ENABLE);
+}
+
+static void guest_placement(void)
+{
+	uint64_t limits = rdmsr(MSR_KVM_XPV_LIMITS), v;
+	uint16_t pnode;
+	int i;
+
+	GUEST_ASSERT_EQ(KVM_XPV_LIMITS_CHUNK_SHIFT(limits), 21);
+	GUEST_ASSERT(KVM_XPV_LIMITS_MAX_PAGES(limits) >= XPV_PAGES);
+	x2apic_enable();
+	guest_register();
+	v = guest_read(&pnode);
+	GUEST_SYNC_ARGS(1, v, pnode, 0, 0);
+
+	/* Moved to another node: wait for the notification. */
+	while (!READ_ONCE(irq_count))
+		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+	v = guest_read(&pnode);
+	GUEST_SYNC_ARGS(2, v, pnode, READ_ONCE(irq_count), 0);
+
+	/* Acknowledging an older version than the host's notifies again. */
+	wrmsr(MSR_KVM_XPV_ACK, v - 1);
+	while (READ_ONCE(irq_count) < 2)
+		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+	GUEST_SYNC_ARGS(3, READ_ONCE(irq_count), READ_ONCE(acked_version), 0, 0);
+
+	/* Rapid migrations, mostly with interrupts masked. */
+	for (i = 0; i < MIGRATIONS; i++) {
+		if (i % UNMASK_EVERY == 0)
+			__asm__ __volatile__("sti; nop; cli" ::: "memory");
+		GUEST_SYNC(4);
+	}
+	__asm__ __volatile__("sti; nop; cli" ::: "memory");
+	v = guest_read(&pnode);
+	GUEST_SYNC_ARGS(5, v, pnode, READ_ONCE(irq_count), 0);
+	GUEST_DONE();
+}
+
+/* Every CPU of host node @node, or none. */
+static int node_cpus(int node, int *cpus, int max)
+{
+	char path[128], buf[1024], *p = buf, *end;
+	long a, b;
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	while (*p && *p != '\n' && n < max) {
+		a = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (; a <= b && n < max; a++)
+			cpus[n++] = a;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+static int cpu0_of[2];
+
+static void pin(int node)
+{
+	kvm_pin_this_task_to_pcpu(cpu0_of[node]);
+}
+
+static struct ucall run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		TEST_ASSERT(uc.args[1] == stage, "guest at stage %lu, expected %lu",
+			    uc.args[1], stage);
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	case UCALL_DONE:
+		break;
+	default:
+		TEST_FAIL("unexpected ucall");
+	}
+	return uc;
+}
+
+static uint16_t host_entry(struct kvm_vm *vm, uint32_t vcpu_id)
+{
+	struct kvm_xpv_header *h = addr_gpa2hva(vm, XPV_GPA);
+
+	return *(uint16_t *)((char *)h + h->vcpu_offset + 2 * vcpu_id);
+}
+
+static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest_code)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, XPV_GPA, XPV_SLOT,
+				    XPV_PAGES, 0);
+	virt_map(vm, XPV_GPA, XPV_GPA, XPV_PAGES);
+	vm_install_exception_handler(vm, XPV_VECTOR, guest_xpv_isr);
+	return vm;
+}
+
+static void test_placement(void)
+{
+	struct kvm_xpv_header *h;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t v1, v2, irqs, updates, notes, coalesced;
+	struct ucall uc;
+	int i, node = 1;	/* where stage 2 left the vCPU */
+	bool ok;
+
+	pin(0);
+	vm = create_vm(&vcpu, guest_placement);
+	h = addr_gpa2hva(vm, XPV_GPA);
+
+	uc = run_to_sync(vcpu, 1);
+	v1 = uc.args[2];
+	ok = h->magic == KVM_XPV_MAGIC && h->abi_version == KVM_XPV_ABI_VERSION &&
+	     h->header_size == sizeof(*h) && !(h->seq & 1) && v1 >= 1 &&
+	     h->nr_pnodes >= 2 && h->chunk_shift == 21 && uc.args[3] == 0 &&
+	     host_entry(vm, 0) == 0 &&
+	     ((uint8_t *)h)[h->distance_offset] == 10 &&
+	     ((uint8_t *)h)[h->distance_offset + 1] > 10;
+	ksft_print_msg("registered: version %lu, %u pnodes, %u vcpus, %lu chunks\n",
+		       v1, h->nr_pnodes, h->nr_vcpus, (unsigned long)h->nr_chunks);
+	ksft_print_msg("vCPU 0 on host node 0 reads pnode %lu\n", uc.args[3]);
+	ksft_test_result(ok, "initial pnode is the node of the vCPU thread's CPU\n");
+
+	pin(1);
+	uc = run_to_sync(vcpu, 2);
+	v2 = uc.args[2];
+	sync_global_from_guest(vm, irq_count);
+	ksft_print_msg("moved to node 1: version %lu -> %lu, guest pnode %lu, %lu interrupts\n",
+		       v1, v2, uc.args[3], irq_count);
+	ksft_test_result(v2 > v1 && uc.args[3] == 1 && host_entry(vm, 0) == 1 &&
+			 irq_count == 1,
+			 "vCPU moved to node 1: interrupt, new pnode, version up\n");
+
+	uc = run_to_sync(vcpu, 3);
+	ksft_test_result(uc.args[2] == 2 && uc.args[3] == v2,
+			 "acknowledging an old version notifies again\n");
+
+	updates = vm_get_stat(vm, "xpv_updates");
+	for (i = 0; i < MIGRATIONS; i++) {
+		node = !node;
+		pin(node);
+		run_to_sync(vcpu, 4);
+	}
+	node = !node;
+	pin(node);
+	uc = run_to_sync(vcpu, 5);
+	sync_global_from_guest(vm, irq_count);
+	irqs = uc.args[4] - 2;
+	updates = vm_get_stat(vm, "xpv_updates") - updates;
+	notes = vm_get_stat(vm, "xpv_notifications");
+	coalesced = vm_get_stat(vm, "xpv_coalesced");
+	ksft_print_msg("%d migrations: %lu updates, %lu interrupts seen, %lu coalesced\n",
+		       MIGRATIONS + 1, updates, irqs, coalesced);
+	ksft_print_msg("final node %d: published %u, guest read %lu\n",
+		       node, host_entry(vm, 0), uc.args[3]);
+	ksft_test_result(updates == MIGRATIONS + 1 && irqs <= MIGRATIONS + 1 &&
+			 uc.args[4] <= notes && coalesced > 0 &&
+			 host_entry(vm, 0) == node && uc.args[3] == (uint64_t)node,
+			 "%d migrations: interrupts <= migrations, final state published\n",
+			 MIGRATIONS);
+	run_to_sync(vcpu, 0);	/* GUEST_DONE */
+	kvm_vm_free(vm);
+}
+
+#define GP(insn) GUEST_ASSERT_EQ(insn, GP_VECTOR)
+
+static void guest_invalid(void)
+{
+	uint64_t limits = rdmsr(MSR_KVM_XPV_LIMITS);
+	uint64_t too_big = (KVM_XPV_LIMITS_MAX_PAGES(limits) + 1ULL) * 4096;
+	uint64_t v;
+
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1));	/* no vector, no size */
+	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, 0));
+	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, 31));
+	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, 0x1f0));
+	GP(wrmsr_safe(MSR_KVM_XPV_SIZE, 0));
+	GP(wrmsr_safe(MSR_KVM_XPV_SIZE, 4095));
+	GP(wrmsr_safe(MSR_KVM_XPV_SIZE, too_big));
+	GP(wrmsr_safe(MSR_KVM_XPV_LIMITS, limits));
+	GP(wrmsr_safe(MSR_KVM_XPV_ACK, 1));		/* nothing registered */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_VECTOR, XPV_VECTOR), 0);
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1));	/* no size */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_SIZE, 4096), 0);
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1));	/* too small */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_SIZE, XPV_SIZE), 0);
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1 | 2));	/* reserved bit */
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, (XPV_GPA + 4096) | 1));	/* runs past the slot */
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, (1ULL << 40) | 1));	/* no memslot */
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, -4096ULL | 1));	/* wraps */
+	/* overlaps this vCPU's steal time area */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_STEAL_TIME, (XPV_GPA + 8192) | 1), 0);
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1));
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_STEAL_TIME, 0), 0);
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, 5));		/* reserved bits, disable */
+	/* the same registration is fine once nothing is wrong with it */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
+	v = READ_ONCE(area->version);
+	GP(wrmsr_safe(MSR_KVM_XPV_ACK, v + 1));		/* from the future */
+	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, 0));
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_ACK, v), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
+	GUEST_DONE();
+}
+
+static void guest_no_cpuid(void)
+{
+	static const uint32_t msrs[] = {
+		MSR_KVM_XPV_AREA, MSR_KVM_XPV_SIZE, MSR_KVM_XPV_VECTOR,
+		MSR_KVM_XPV_ACK, MSR_KVM_XPV_LIMITS,
+	};
+	uint64_t val;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(msrs); i++) {
+		GP(rdmsr_safe(msrs[i], &val));
+		GP(wrmsr_safe(msrs[i], 0));
+	}
+	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, XPV_VECTOR));
+	GUEST_DONE();
+}
+
+static void run_to_done(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc = run_to_sync(vcpu, 0);
+
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest did not finish");
+}
+
+static void test_invalid(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t updates;
+
+	vm = create_vm(&vcpu, guest_invalid);
+	run_to_done(vcpu);
+	updates = vm_get_stat(vm, "xpv_updates");
+	kvm_vm_free(vm);
+	ksft_test_result(updates == 1,
+			 "invalid XPV MSR writes raise #GP, the valid one is taken (%lu update)\n",
+			 updates);
+
+	vm = create_vm(&vcpu, guest_no_cpuid);
+	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_KVM_XPV);
+	run_to_done(vcpu);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("without KVM_FEATURE_XPV every XPV MSR raises #GP\n");
+}
+
+static void guest_no_opt_in(void)
+{
+	x2apic_enable();
+	for (;;) {
+		__asm__ __volatile__("sti; nop; cli" ::: "memory");
+		GUEST_SYNC(6);
+	}
+}
+
+static void test_no_opt_in(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint8_t *mem;
+	bool untouched = true;
+	int i;
+
+	vm = create_vm(&vcpu, guest_no_opt_in);
+	mem = addr_gpa2hva(vm, XPV_GPA);
+	memset(mem, 0x5a, XPV_SIZE);
+	for (i = 0; i < 20; i++) {
+		pin(i % 2);
+		run_to_sync(vcpu, 6);
+	}
+	for (i = 0; i < XPV_SIZE; i++)
+		untouched &= mem[i] == 0x5a;
+	sync_global_from_guest(vm, irq_count);
+	ksft_test_result(untouched && !irq_count &&
+			 !vm_get_stat(vm, "xpv_updates") &&
+			 !vm_get_stat(vm, "xpv_notifications"),
+			 "a VM that does not register gets no writes and no interrupt\n");
+	kvm_vm_free(vm);
+}
+
+static void timeout(int sig)
+{
+	ksft_exit_fail_msg("timed out: an expected notification never came\n");
+}
+
+int main(int argc, char *argv[])
+{
+	int cpus[64];
+
+	ksft_print_header();
+	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_KVM_XPV));
+	if (!node_cpus(0, cpus, 64) || !node_cpus(1, cpus, 64))
+		ksft_exit_skip("needs two host NUMA nodes with CPUs\n");
+	node_cpus(0, cpus, 64);
+	cpu0_of[0] = cpus[0];
+	node_cpus(1, cpus, 64);
+	cpu0_of[1] = cpus[0];
+
+	signal(SIGALRM, timeout);
+	alarm(300);
+	ksft_set_plan(7);
+	test_placement();
+	test_invalid();
+	test_no_opt_in();
+	ksft_finished();
+}
