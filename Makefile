@@ -33,6 +33,7 @@ help:
 	@echo "  make kernel     build bzImage (DEBUG=1: KASAN/LOCKDEP/DEBUG_VM variant)"
 	@echo "  make qemu       build qemu-system-x86_64"
 	@echo "  make tools      build tools/ (host and static lab binaries)"
+	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
 	@echo "  make check-series  git am the exported series onto pristine trees; checkpatch"
@@ -56,6 +57,9 @@ kernel: deps
 qemu: deps
 	@ci/build-qemu.sh
 
+selftests: kernel
+	@ci/build-selftests.sh
+
 tools: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools all
 
@@ -72,7 +76,7 @@ check-series: series
 	@ci/checkpatch.sh linux
 	@ci/checkpatch.sh qemu
 
-build: kernel qemu tools
+build: kernel qemu tools selftests
 
 lab: build
 	@if [ -t 0 ] && [ -t 1 ]; then \
@@ -94,5 +98,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps sources kernel qemu tools unit series check-series build \
+.PHONY: help deps sources kernel qemu selftests tools unit series check-series build \
 	lab lab-run test clean distclean

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make test`: every tier of the project's tests, in order, counted.
-#   unit tests -> kernel and QEMU builds -> series export, git am check and
-#   checkpatch -> lab scenarios (L1 + L2).
+#   unit tests -> kernel, QEMU and KVM selftest builds -> series export,
+#   git am check and checkpatch -> lab scenarios (L1 + L2).
 # Each stage prints TAP ("ok"/"not ok" lines) and is counted; a stage whose
 # prerequisite failed counts as failed, never as passed or silently skipped.
 # The last line is "N passed, N failed, N skipped".
@@ -65,12 +65,15 @@ stage unit -- make -s -C "$TOP/tools" O="$BUILD/tools" test
 stage tools -- make -s -C "$TOP/tools" O="$BUILD/tools" all
 stage kernel -- "$TOP/ci/build-linux.sh"
 stage qemu -- "$TOP/ci/build-qemu.sh"
+stage selftests kernel -- "$TOP/ci/build-selftests.sh"
 for c in linux qemu; do
 	stage "series-$c" -- sh -c "'$TOP/ci/src.sh' export $c && '$TOP/ci/src.sh' check $c"
 done
 stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
 stage checkpatch-qemu series-qemu -- "$TOP/ci/checkpatch.sh" qemu
 stage lab-smoke kernel qemu tools -- "$TOP/tools/lab/lab.sh" smoke
+stage lab-kvm-selftests kernel qemu tools selftests -- \
+	"$TOP/tools/lab/lab.sh" kvm-selftests
 
 echo "# make test took $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"

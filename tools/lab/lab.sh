@@ -112,6 +112,18 @@ done
 [ -z "$l2_script" ] || [ -f "$l2_script" ] || die "--l2-script $l2_script: no such file"
 [ -f "${l1_script:-$scdir/l1.sh}" ] || die "scenario $scname has no l1.sh and no --l1-script was given"
 
+# A scenario's l1-files/l2-files name build outputs it needs (SRC relative
+# to build/, :DEST), e.g. the KVM selftests.
+for level in l1 l2; do
+	[ -f "$scdir/$level-files" ] || continue
+	while read -r spec; do
+		case $spec in "" | \#*) continue ;; esac
+		[ -e "$BUILD/${spec%%:*}" ] ||
+			die "scenario $scname needs build/${spec%%:*}: run 'make build'"
+		if [ $level = l1 ]; then l1_files+=("$BUILD/$spec"); else l2_files+=("$BUILD/$spec"); fi
+	done <"$scdir/$level-files"
+done
+
 labtopo=$BUILD/tools/xpv-labtopo
 static_tools=$BUILD/tools/static
 [ -x "$labtopo" ] && [ -d "$static_tools" ] || die "tools not built: run 'make tools'"

@@ -1,0 +1,26 @@
+# KVM selftests in L1, the lab's NUMA host: XPV's own and the existing
+# ones covering what XPV hooks into.  Each kselftest TAP result becomes a
+# lab result; a SKIP is a failure here, since the lab has what they need.
+for t in /lab/kselftest/*; do
+	name=$(basename "$t")
+	timeout 600 "$t" >/tmp/"$name".log 2>&1
+	rc=$?
+	results=0
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*) lab_not_ok "$name: ${line#ok }" "skipped in the lab" ;;
+		"ok "*) lab_ok "$name: $(echo "${line#ok }" | sed 's/^[0-9]* //')" ;;
+		"not ok "*) lab_not_ok "$name: $(echo "${line#not ok }" | sed 's/^[0-9]* //')" "see the diagnostics above" ;;
+		"#"*) lab_diag "$name: $line"; continue ;;
+		*) continue ;;
+		esac
+		results=$((results + 1))
+	done </tmp/"$name".log
+	# tests without TAP output report through their exit status alone
+	if [ $rc -eq 0 ] && [ $results -eq 0 ]; then
+		lab_ok "$name (exit status 0)"
+	elif [ $rc -ne 0 ]; then
+		tail -n 15 /tmp/"$name".log | sed "s/^/XPVLAB # L1:   /"
+		lab_not_ok "$name exited cleanly" "exit status $rc after $results results"
+	fi
+done
