@@ -36,8 +36,9 @@
 #define XPV_MAX_PAGES		4096	/* 16 MiB: 8 Mi chunks, 16 TiB of guest */
 #define XPV_FULL_UPDATE		U32_MAX	/* trace: not one vCPU's entry */
 
-static const __le16 xpv_unknown[64] = {
-	[0 ... 63] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN),
+/* A page of "unknown" chunk entries, to fill the chunk table with. */
+static const __le16 xpv_unknown[PAGE_SIZE / sizeof(__le16)] = {
+	[0 ... PAGE_SIZE / sizeof(__le16) - 1] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN),
 };
 
 static bool xpv_guest_has(struct kvm_vcpu *vcpu)
