@@ -60,62 +60,63 @@ record_version() { # comp version
 	mv "$BUILD/versions.txt.new" "$BUILD/versions.txt"
 }
 
-unpack_linux() { # dest; writes dest.version
-	local ver tarball=/usr/src/$LINUX_PKG.tar.xz
-	ver=$(dpkg-query -W -f='${Version}' "$LINUX_PKG" 2>/dev/null) ||
+# <comp>_version prints the Debian version of the source at hand,
+# fetching what it needs; unpack_<comp> DEST unpacks it into DEST.
+linux_version() {
+	dpkg-query -W -f='${Version}' "$LINUX_PKG" 2>/dev/null ||
 		die "$LINUX_PKG is not installed: run 'make deps'"
-	[ -f "$tarball" ] || die "$tarball missing: reinstall $LINUX_PKG"
-	check_version "$LINUX_PKG" "$ver" "$LINUX_DEB_VERSION"
-	echo "$ver" >"$1.version"
-	if [ -f "$SRC/.git/xpv-debian-version" ] &&
-		[ "$(cat "$SRC/.git/xpv-debian-version")" = "$ver" ]; then
-		return 0
-	fi
-	say "unpacking $tarball ($ver)"
-	mkdir -p "$1"
-	tar -xf "$tarball" -C "$1" --strip-components=1
+	[ -f "/usr/src/$LINUX_PKG.tar.xz" ] ||
+		die "/usr/src/$LINUX_PKG.tar.xz missing: reinstall $LINUX_PKG"
 }
 
-unpack_qemu() { # dest
-	local dl=$BUILD/dl/qemu dsc ver
-	mkdir -p "$dl"
-	dsc=$(cd "$dl" && ls qemu_*.dsc 2>/dev/null | sort -V | tail -n1 || true)
-	if [ -z "$dsc" ]; then
-		say "apt-get source $QEMU_SRC_PKG=$QEMU_DEB_VERSION"
-		if ! (cd "$dl" && apt-get source -qq --download-only \
+unpack_linux() { # dest
+	say "unpacking /usr/src/$LINUX_PKG.tar.xz"
+	mkdir -p "$1"
+	tar -xf "/usr/src/$LINUX_PKG.tar.xz" -C "$1" --strip-components=1
+}
+
+QEMU_DL=$BUILD/dl/qemu
+
+qemu_dsc() {
+	find "$QEMU_DL" -maxdepth 1 -name 'qemu_*.dsc' -printf '%f\n' 2>/dev/null |
+		sort -V | tail -n1
+}
+
+qemu_version() {
+	mkdir -p "$QEMU_DL"
+	if [ -z "$(qemu_dsc)" ]; then
+		say "apt-get source $QEMU_SRC_PKG=$QEMU_DEB_VERSION" >&2
+		if ! (cd "$QEMU_DL" && apt-get source -qq --download-only \
 			"$QEMU_SRC_PKG=$QEMU_DEB_VERSION" >/dev/null 2>&1); then
 			echo "src: WARNING: $QEMU_SRC_PKG $QEMU_DEB_VERSION is no longer" \
 				"in the archive; taking the current one" >&2
-			(cd "$dl" && apt-get source -qq --download-only \
+			(cd "$QEMU_DL" && apt-get source -qq --download-only \
 				"$QEMU_SRC_PKG" >/dev/null) ||
 				die "apt-get source $QEMU_SRC_PKG failed (deb-src entries? run 'make deps')"
 		fi
-		dsc=$(cd "$dl" && ls qemu_*.dsc | sort -V | tail -n1)
 	fi
-	ver=$(sed -n 's/^Version: //p' "$dl/$dsc" | head -n1)
-	check_version "$QEMU_SRC_PKG" "$ver" "$QEMU_DEB_VERSION"
-	echo "$ver" >"$1.version"
-	if [ -f "$SRC/.git/xpv-debian-version" ] &&
-		[ "$(cat "$SRC/.git/xpv-debian-version")" = "$ver" ]; then
-		return 0
-	fi
-	say "dpkg-source -x $dsc"
-	dpkg-source -q -x "$dl/$dsc" "$1" >/dev/null
+	sed -n 's/^Version: //p' "$QEMU_DL/$(qemu_dsc)" | head -n1
+}
+
+unpack_qemu() { # dest
+	say "dpkg-source -x $(qemu_dsc)"
+	dpkg-source -q -x "$QEMU_DL/$(qemu_dsc)" "$1" >/dev/null
 }
 
 do_fetch() {
-	local tmp=$SRC.tmp ver
-	mkdir -p "$BUILD/src"
-	rm -rf "$tmp" "$tmp.version"
-	# unpacks into $tmp only when the tree is missing or outdated
-	"unpack_$comp" "$tmp"
-	if [ ! -d "$tmp" ]; then
-		record_version "$comp" "$(cat "$tmp.version")"
-		rm -f "$tmp.version"
+	local tmp=$SRC.tmp ver want
+	ver=$("${comp}_version")
+	[ -n "$ver" ] || die "cannot tell the Debian version of the $comp source"
+	want=LINUX_DEB_VERSION
+	[ "$comp" = linux ] || want=QEMU_DEB_VERSION
+	check_version "$comp" "$ver" "${!want}"
+	record_version "$comp" "$ver"
+	if [ "$(cat "$SRC/.git/xpv-debian-version" 2>/dev/null)" = "$ver" ]; then
 		return 0
 	fi
-	ver=$(cat "$tmp.version")
-	rm -f "$tmp.version"
+	mkdir -p "$BUILD/src"
+	rm -rf "$tmp"
+	"unpack_$comp" "$tmp"
 	say "recording the pristine $comp tree in git"
 	git -C "$tmp" init -q
 	git -C "$tmp" config user.name "XPV build"
@@ -129,7 +130,6 @@ do_fetch() {
 	rm -rf "$SRC"
 	mkdir -p "$(dirname "$SRC")"
 	mv "$tmp" "$SRC"
-	record_version "$comp" "$ver"
 }
 
 # The series file without comments and blank lines.
