@@ -1,6 +1,12 @@
 # KVM selftests in L1, the lab's NUMA host: XPV's own and the existing
 # ones covering what XPV hooks into.  Each kselftest TAP result becomes a
 # lab result; a SKIP is a failure here, since the lab has what they need.
+# Count XPV's publish tracepoint over the whole run.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+ev=/sys/kernel/tracing/events/kvm/kvm_xpv_publish
+lab_check "tracepoint kvm:kvm_xpv_publish exists" test -d $ev &&
+	echo 1 >$ev/enable && echo 2048 >/sys/kernel/tracing/buffer_size_kb
+
 for t in /lab/kselftest/*; do
 	name=$(basename "$t")
 	timeout 600 "$t" >/tmp/"$name".log 2>&1
@@ -24,3 +30,11 @@ for t in /lab/kselftest/*; do
 		lab_not_ok "$name exited cleanly" "exit status $rc after $results results"
 	fi
 done
+
+if [ -d $ev ]; then
+	echo 0 >$ev/enable
+	n=$(grep -c 'kvm_xpv_publish:' /sys/kernel/tracing/trace)
+	lab_diag "kvm_xpv_publish fired $n times; last: $(grep 'kvm_xpv_publish:' /sys/kernel/tracing/trace | tail -n1 | sed 's/.*kvm_xpv_publish: //')"
+	# xpv_test publishes at least 1001 migrations and 3 registrations
+	lab_check "kvm_xpv_publish traced every publish of xpv_test" test "$n" -ge 1004
+fi
