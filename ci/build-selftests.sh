@@ -11,6 +11,7 @@ NAME=build-selftests
 . "$(dirname "$0")/lib.sh"
 SRC=$BUILD/src/linux
 KOBJ=$BUILD/obj/linux-lab
+[ "${XPV_DEBUG:-0}" != 1 ] || KOBJ=$BUILD/obj/linux-debug
 HDR=$BUILD/obj/linux-hdr
 OUT=$BUILD/obj/kselftest-kvm
 LOG=$BUILD/logs/selftests.log
