@@ -67,11 +67,6 @@ static u16 xpv_cpu_pnode(int cpu)
 	return node;
 }
 
-bool kvm_xpv_is_msr(u32 msr)
-{
-	return msr >= MSR_KVM_XPV_AREA && msr <= MSR_KVM_XPV_LIMITS;
-}
-
 void kvm_xpv_init_vm(struct kvm *kvm)
 {
 	mutex_init(&kvm->arch.xpv.lock);
@@ -162,6 +157,7 @@ static bool xpv_notify(struct kvm_vcpu *vcpu)
 	if (!kvm_apic_set_irq(vcpu, &irq, NULL))
 		return false;
 	x->notify_pending = true;
+	x->notify_vcpu_id = vcpu->vcpu_id;
 	vcpu->kvm->stat.xpv_notifications++;
 	return true;
 }
@@ -176,7 +172,8 @@ static u64 xpv_guest_chunks(struct kvm *kvm)
 
 	slots = kvm_memslots(kvm);
 	kvm_for_each_memslot(slot, bkt, slots)
-		end = max_t(u64, end, slot->base_gfn + slot->npages);
+		if (kvm_is_visible_memslot(slot))
+			end = max_t(u64, end, slot->base_gfn + slot->npages);
 	return DIV_ROUND_UP(end << PAGE_SHIFT, 1ULL << XPV_CHUNK_SHIFT);
 }
 
@@ -279,16 +276,28 @@ static bool xpv_overlaps_pv_areas(struct kvm *kvm, gpa_t gpa, u64 len)
 	return false;
 }
 
+static void xpv_disable(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	WRITE_ONCE(x->enabled, false);
+	x->area = 0;
+	x->notify_pending = false;
+	xpv_free(x);
+}
+
 /*
  * Check and take a registration: page aligned, no reserved bits, every
  * page in a visible, writable memslot, no overlap with the other PV
  * areas, and room for the header, the distances and the vCPU table.
  */
-static int xpv_enable(struct kvm_vcpu *vcpu, u64 data)
+static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	gpa_t gpa = data & ~(KVM_XPV_AREA_ALIGN - 1ULL);
+	struct gfn_to_hva_cache ghc;
+	struct kvm_xpv_header old;
 	u32 nr_vcpus = min_t(u32, kvm->arch.max_vcpu_ids, U16_MAX);
 	u16 nr_pnodes = xpv_nr_pnodes();
 	u32 vcpu_offset, chunk_offset;
@@ -310,9 +319,10 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data)
 	for (gfn = gpa_to_gfn(gpa); gfn < gpa_to_gfn(gpa + x->size); gfn++)
 		if (!kvm_is_visible_gfn(kvm, gfn))
 			return 1;
-	if (xpv_overlaps_pv_areas(kvm, gpa, x->size))
+	/* Userspace restores the other PV MSRs first; only guests are held to it. */
+	if (!host && xpv_overlaps_pv_areas(kvm, gpa, x->size))
 		return 1;
-	if (kvm_gfn_to_hva_cache_init(kvm, &x->ghc, gpa, x->size))
+	if (kvm_gfn_to_hva_cache_init(kvm, &ghc, gpa, x->size))
 		return 1;
 
 	distance = kmalloc(nr_pnodes * nr_pnodes, GFP_KERNEL_ACCOUNT);
@@ -330,7 +340,19 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data)
 				min(node_distance(a, b), 255) : 0;
 	memset(vcpu_pnode, 0xff, nr_vcpus * sizeof(u16));
 
+	/*
+	 * Carry the version on from what the area already holds: after live
+	 * migration the guest may acknowledge a version this host never
+	 * published, and versions must not go backwards.
+	 */
+	if (!kvm_read_guest_offset_cached(kvm, &ghc, &old, 0, sizeof(old)) &&
+	    le32_to_cpu(old.magic) == KVM_XPV_MAGIC) {
+		x->version = max(x->version, le64_to_cpu(old.version));
+		x->seq = max(x->seq, le32_to_cpu(old.seq) & ~1U);
+	}
+
 	xpv_free(x);
+	x->ghc = ghc;
 	x->area = data;
 	x->distance = distance;
 	x->vcpu_pnode = vcpu_pnode;
@@ -340,20 +362,18 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data)
 	x->chunk_offset = chunk_offset;
 	x->layout_size = x->size;
 	x->notify_pending = false;
+	if (xpv_publish_all(vcpu)) {
+		xpv_disable(kvm);
+		return 1;
+	}
 	WRITE_ONCE(x->enabled, true);
-	/* A failed write leaves seq odd: the guest keeps its last snapshot. */
-	xpv_publish_all(vcpu);
+	/*
+	 * The vCPU table was filled from each vCPU's last CPU; let every vCPU
+	 * check its own entry, so none keeps a node from before the
+	 * registration.
+	 */
+	kvm_make_all_cpus_request(kvm, KVM_REQ_XPV_UPDATE);
 	return 0;
-}
-
-static void xpv_disable(struct kvm *kvm)
-{
-	struct kvm_xpv *x = &kvm->arch.xpv;
-
-	WRITE_ONCE(x->enabled, false);
-	x->area = 0;
-	x->notify_pending = false;
-	xpv_free(x);
 }
 
 int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
@@ -378,7 +398,7 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 			 * A guest re-registering asks for a full republish;
 			 * userspace restoring the same value does not.
 			 */
-			r = xpv_enable(vcpu, data);
+			r = xpv_enable(vcpu, data, host);
 		}
 		break;
 	case MSR_KVM_XPV_SIZE:
@@ -453,39 +473,57 @@ int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
 void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
 {
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
-	int cpu = READ_ONCE(vcpu->cpu);
-	u16 pnode = xpv_cpu_pnode(cpu);
-	__le16 entry = cpu_to_le16(pnode);
+	__le16 entry;
+	u16 pnode;
+	int cpu;
 
-	vcpu->arch.xpv_node = cpu >= 0 ? cpu_to_node(cpu) : NUMA_NO_NODE;
+	/*
+	 * Node and xpv_node in one go: a move after this raises a new
+	 * request from kvm_arch_vcpu_load(), so the last placement always
+	 * gets published.
+	 */
+	preempt_disable();
+	cpu = vcpu->cpu;
+	vcpu->arch.xpv_node = cpu_to_node(cpu);
+	preempt_enable();
+	pnode = xpv_cpu_pnode(cpu);
+	entry = cpu_to_le16(pnode);
 
 	mutex_lock(&x->lock);
 	if (!x->enabled || vcpu->vcpu_id >= x->nr_vcpus ||
 	    x->vcpu_pnode[vcpu->vcpu_id] == entry)
 		goto out;
-	x->vcpu_pnode[vcpu->vcpu_id] = entry;
+	/* On a failed write the entry stays stale here, so a later update retries. */
 	if (xpv_begin(vcpu->kvm) ||
 	    xpv_write(vcpu->kvm, x->vcpu_offset + vcpu->vcpu_id * sizeof(u16),
 		      &entry, sizeof(entry)) ||
 	    xpv_end(vcpu->kvm))
 		goto out;
+	x->vcpu_pnode[vcpu->vcpu_id] = entry;
 	trace_kvm_xpv_publish(vcpu->vcpu_id, pnode, x->version,
 			      xpv_notify(vcpu));
 out:
 	mutex_unlock(&x->lock);
 }
 
-/* A reset BSP means a rebooting guest: stop writing into its memory. */
+/*
+ * INIT or RESET of a vCPU.  Its APIC lost any pending notification, so
+ * stop waiting for that one to be acknowledged.  A reset BSP means a
+ * rebooting guest: stop writing into its memory.  (A VMM's system reset
+ * does not come through here; the VMM clears MSR_KVM_XPV_AREA then.)
+ */
 void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu)
 {
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 
 	vcpu->arch.xpv_node = NUMA_NO_NODE;
-	if (!kvm_vcpu_is_reset_bsp(vcpu))
-		return;
 	mutex_lock(&x->lock);
-	xpv_disable(vcpu->kvm);
-	x->size = 0;
-	x->vector = 0;
+	if (x->notify_pending && x->notify_vcpu_id == vcpu->vcpu_id)
+		x->notify_pending = false;
+	if (kvm_vcpu_is_reset_bsp(vcpu)) {
+		xpv_disable(vcpu->kvm);
+		x->size = 0;
+		x->vector = 0;
+	}
 	mutex_unlock(&x->lock);
 }

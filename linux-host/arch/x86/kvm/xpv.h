@@ -7,7 +7,6 @@
 #ifdef CONFIG_KVM_XPV
 void kvm_xpv_init_vm(struct kvm *kvm);
 void kvm_xpv_destroy_vm(struct kvm *kvm);
-bool kvm_xpv_is_msr(u32 msr);
 int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host);
 void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu);
@@ -27,19 +26,6 @@ static inline void kvm_xpv_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 #else
 static inline void kvm_xpv_init_vm(struct kvm *kvm) {}
 static inline void kvm_xpv_destroy_vm(struct kvm *kvm) {}
-static inline bool kvm_xpv_is_msr(u32 msr) { return false; }
-static inline int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data,
-				  bool host)
-{
-	return 1;
-}
-
-static inline int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data,
-				  bool host)
-{
-	return 1;
-}
-
 static inline void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu) {}
 static inline void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu) {}
 static inline void kvm_xpv_vcpu_load(struct kvm_vcpu *vcpu, int cpu) {}

@@ -29,6 +29,7 @@
 #define MIGRATIONS	1000
 #define UNMASK_EVERY	100	/* guest takes interrupts every N migrations */
 #define MAX_READ_TRIES	1000
+#define CANARY		0xa5
 
 /* Guest state, read by the host with sync_global_from_guest(). */
 static uint64_t irq_count;
@@ -83,18 +84,21 @@ static void guest_placement(void)
 	GUEST_ASSERT(KVM_XPV_LIMITS_MAX_PAGES(limits) >= XPV_PAGES);
 	x2apic_enable();
 	guest_register();
+	/* The registration itself is notified. */
+	while (!READ_ONCE(irq_count))
+		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
 	v = guest_read(&pnode);
-	GUEST_SYNC_ARGS(1, v, pnode, 0, 0);
+	GUEST_SYNC_ARGS(1, v, pnode, READ_ONCE(irq_count), 0);
 
 	/* Moved to another node: wait for the notification. */
-	while (!READ_ONCE(irq_count))
+	while (READ_ONCE(irq_count) < 2)
 		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
 	v = guest_read(&pnode);
 	GUEST_SYNC_ARGS(2, v, pnode, READ_ONCE(irq_count), 0);
 
 	/* Acknowledging an older version than the host's notifies again. */
 	wrmsr(MSR_KVM_XPV_ACK, v - 1);
-	while (READ_ONCE(irq_count) < 2)
+	while (READ_ONCE(irq_count) < 3)
 		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
 	GUEST_SYNC_ARGS(3, READ_ONCE(irq_count), READ_ONCE(acked_version), 0, 0);
 
@@ -168,6 +172,32 @@ static struct ucall run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
 	return uc;
 }
 
+static bool canary_intact(struct kvm_vm *vm)
+{
+	uint8_t *p = addr_gpa2hva(vm, XPV_GPA + XPV_SIZE);
+	int i;
+
+	for (i = 0; i < 4096; i++)
+		if (p[i] != CANARY)
+			return false;
+	return true;
+}
+
+/* Every chunk up to the end of the highest memslot, all unknown. */
+static bool chunks_unknown(struct kvm_xpv_header *h)
+{
+	uint16_t *c = (uint16_t *)((char *)h + h->chunk_offset);
+	uint64_t want = (XPV_GPA + XPV_SIZE + 4096 + (1 << 21) - 1) >> 21, i;
+
+	if (h->nr_chunks != want || h->flags & KVM_XPV_F_CHUNKS_TRUNCATED ||
+	    h->chunk_offset + 2 * h->nr_chunks > h->area_size)
+		return false;
+	for (i = 0; i < h->nr_chunks; i++)
+		if (c[i] != KVM_XPV_PNODE_UNKNOWN)
+			return false;
+	return true;
+}
+
 static uint16_t host_entry(struct kvm_vm *vm, uint32_t vcpu_id)
 {
 	struct kvm_xpv_header *h = addr_gpa2hva(vm, XPV_GPA);
@@ -179,9 +209,11 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest_code)
 {
 	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
 
+	/* one more page after the area, as a canary */
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, XPV_GPA, XPV_SLOT,
-				    XPV_PAGES, 0);
-	virt_map(vm, XPV_GPA, XPV_GPA, XPV_PAGES);
+				    XPV_PAGES + 1, 0);
+	virt_map(vm, XPV_GPA, XPV_GPA, XPV_PAGES + 1);
+	memset(addr_gpa2hva(vm, XPV_GPA + XPV_SIZE), CANARY, 4096);
 	vm_install_exception_handler(vm, XPV_VECTOR, guest_xpv_isr);
 	return vm;
 }
@@ -191,7 +223,7 @@ static void test_placement(void)
 	struct kvm_xpv_header *h;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	uint64_t v1, v2, irqs, updates, notes, coalesced;
+	uint64_t v1, v2, irqs, updates, notes, coalesced, n0, c0;
 	struct ucall uc;
 	int i, node = 1;	/* where stage 2 left the vCPU */
 	bool ok;
@@ -205,7 +237,7 @@ static void test_placement(void)
 	ok = h->magic == KVM_XPV_MAGIC && h->abi_version == KVM_XPV_ABI_VERSION &&
 	     h->header_size == sizeof(*h) && !(h->seq & 1) && v1 >= 1 &&
 	     h->nr_pnodes >= 2 && h->chunk_shift == 21 && uc.args[3] == 0 &&
-	     host_entry(vm, 0) == 0 &&
+	     uc.args[4] == 1 && host_entry(vm, 0) == 0 && chunks_unknown(h) &&
 	     ((uint8_t *)h)[h->distance_offset] == 10 &&
 	     ((uint8_t *)h)[h->distance_offset + 1] > 10;
 	ksft_print_msg("registered: version %lu, %u pnodes, %u vcpus, %lu chunks\n",
@@ -213,21 +245,27 @@ static void test_placement(void)
 	ksft_print_msg("vCPU 0 on host node 0 reads pnode %lu\n", uc.args[3]);
 	ksft_test_result(ok, "initial pnode is the node of the vCPU thread's CPU\n");
 
+	n0 = vm_get_stat(vm, "xpv_notifications");
+	c0 = vm_get_stat(vm, "xpv_coalesced");
 	pin(1);
 	uc = run_to_sync(vcpu, 2);
 	v2 = uc.args[2];
 	sync_global_from_guest(vm, irq_count);
+	notes = vm_get_stat(vm, "xpv_notifications") - n0;
+	coalesced = vm_get_stat(vm, "xpv_coalesced") - c0;
 	ksft_print_msg("moved to node 1: version %lu -> %lu, guest pnode %lu, %lu interrupts\n",
 		       v1, v2, uc.args[3], irq_count);
 	ksft_test_result(v2 > v1 && uc.args[3] == 1 && host_entry(vm, 0) == 1 &&
-			 irq_count == 1,
+			 irq_count == 2 && notes == 1 && !coalesced,
 			 "vCPU moved to node 1: interrupt, new pnode, version up\n");
 
 	uc = run_to_sync(vcpu, 3);
-	ksft_test_result(uc.args[2] == 2 && uc.args[3] == v2,
+	ksft_test_result(uc.args[2] == 3 && uc.args[3] == v2,
 			 "acknowledging an old version notifies again\n");
 
 	updates = vm_get_stat(vm, "xpv_updates");
+	n0 = vm_get_stat(vm, "xpv_notifications");
+	c0 = vm_get_stat(vm, "xpv_coalesced");
 	for (i = 0; i < MIGRATIONS; i++) {
 		node = !node;
 		pin(node);
@@ -237,17 +275,23 @@ static void test_placement(void)
 	pin(node);
 	uc = run_to_sync(vcpu, 5);
 	sync_global_from_guest(vm, irq_count);
-	irqs = uc.args[4] - 2;
+	irqs = uc.args[4] - 3;
 	updates = vm_get_stat(vm, "xpv_updates") - updates;
-	notes = vm_get_stat(vm, "xpv_notifications");
-	coalesced = vm_get_stat(vm, "xpv_coalesced");
+	notes = vm_get_stat(vm, "xpv_notifications") - n0;
+	coalesced = vm_get_stat(vm, "xpv_coalesced") - c0;
 	ksft_print_msg("%d migrations: %lu updates, %lu interrupts seen, %lu coalesced\n",
 		       MIGRATIONS + 1, updates, irqs, coalesced);
 	ksft_print_msg("final node %d: published %u, guest read %lu\n",
 		       node, host_entry(vm, 0), uc.args[3]);
-	ksft_test_result(updates == MIGRATIONS + 1 && irqs <= MIGRATIONS + 1 &&
-			 uc.args[4] <= notes && coalesced > 0 &&
-			 host_entry(vm, 0) == node && uc.args[3] == (uint64_t)node,
+	/*
+	 * Every update is either notified or coalesced; the guest takes
+	 * every notification; at most one per unmasked window (and the
+	 * last migration's).
+	 */
+	ksft_test_result(updates == MIGRATIONS + 1 && notes + coalesced == updates &&
+			 irqs == notes && notes <= MIGRATIONS / UNMASK_EVERY + 2 &&
+			 host_entry(vm, 0) == node && uc.args[3] == (uint64_t)node &&
+			 canary_intact(vm),
 			 "%d migrations: interrupts <= migrations, final state published\n",
 			 MIGRATIONS);
 	run_to_sync(vcpu, 0);	/* GUEST_DONE */
@@ -277,7 +321,7 @@ static void guest_invalid(void)
 	GP(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1));	/* too small */
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_SIZE, XPV_SIZE), 0);
 	GP(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1 | 2));	/* reserved bit */
-	GP(wrmsr_safe(MSR_KVM_XPV_AREA, (XPV_GPA + 4096) | 1));	/* runs past the slot */
+	GP(wrmsr_safe(MSR_KVM_XPV_AREA, (XPV_GPA + 8192) | 1));	/* runs past the slot */
 	GP(wrmsr_safe(MSR_KVM_XPV_AREA, (1ULL << 40) | 1));	/* no memslot */
 	GP(wrmsr_safe(MSR_KVM_XPV_AREA, -4096ULL | 1));	/* wraps */
 	/* overlaps this vCPU's steal time area */
@@ -288,9 +332,15 @@ static void guest_invalid(void)
 	/* the same registration is fine once nothing is wrong with it */
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
 	v = READ_ONCE(area->version);
+	/* the host left version 1000 in the area, as a migration source would */
+	GUEST_ASSERT_EQ(v, 1001);
 	GP(wrmsr_safe(MSR_KVM_XPV_ACK, v + 1));		/* from the future */
 	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, 0));
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_ACK, v), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
+	/* registering again carries the version on, as after migration */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
+	GUEST_ASSERT(READ_ONCE(area->version) > v);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
 	GUEST_DONE();
 }
@@ -321,16 +371,21 @@ static void run_to_done(struct kvm_vcpu *vcpu)
 
 static void test_invalid(void)
 {
+	struct kvm_xpv_header *h;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	uint64_t updates;
 
+	pin(0);
 	vm = create_vm(&vcpu, guest_invalid);
+	h = addr_gpa2hva(vm, XPV_GPA);
+	h->magic = KVM_XPV_MAGIC;
+	h->version = 1000;
 	run_to_done(vcpu);
 	updates = vm_get_stat(vm, "xpv_updates");
 	kvm_vm_free(vm);
-	ksft_test_result(updates == 1,
-			 "invalid XPV MSR writes raise #GP, the valid one is taken (%lu update)\n",
+	ksft_test_result(updates == 2,
+			 "invalid XPV MSR writes #GP, valid ones taken, version carried on (%lu updates)\n",
 			 updates);
 
 	vm = create_vm(&vcpu, guest_no_cpuid);
