@@ -59,7 +59,8 @@ struct kvm_xpv_header {
 	__u8 pad0;
 	__u32 nr_vcpus;		/* entries in the vCPU table */
 	__u64 nr_chunks;	/* entries in the chunk table */
-	__u32 distance_offset;	/* __u8 [nr_pnodes][nr_pnodes], from the area's start */
+	/* Table offsets, in bytes from the area's start: */
+	__u32 distance_offset;	/* __u8 [nr_pnodes][nr_pnodes] */
 	__u32 vcpu_offset;	/* __u16 [nr_vcpus], indexed by vCPU (APIC) id */
 	__u32 chunk_offset;	/* __u16 [nr_chunks], indexed by GPA >> chunk_shift */
 	__u32 area_size;	/* bytes the host uses, <= the registered size */

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XPV guest: take the live host NUMA topology from a KVM host.
+ *
+ * A KVM host with KVM_FEATURE_XPV keeps a topology area in guest memory
+ * current: which host NUMA node ("pnode") each vCPU runs on and backs each
+ * chunk of guest memory, and the distances between pnodes (see
+ * Documentation/virt/kvm/x86/msr.rst and <asm/kvm_xpv.h>).  It interrupts
+ * the guest on XPV_TOPOLOGY_VECTOR when that changes.
+ *
+ * The interrupt only schedules work.  The work copies the area between two
+ * equal, even reads of its sequence counter, validates the copy (the host
+ * is not trusted: a malformed area is logged and the last good snapshot
+ * stays), and publishes it: an RCU-protected snapshot for the kernel, a
+ * per-CPU pnode, the vDSO page, sysfs (/sys/devices/system/xpv) and a
+ * tracepoint.  Then it acknowledges the host version it consumed, which
+ * lets the host send the next notification.
+ */
+
+#define pr_fmt(fmt) "xpv: " fmt
+
+#include <linux/cc_platform.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/init.h>
+#include <linux/ioport.h>
+#include <linux/kvm_para.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/syscore_ops.h>
+#include <linux/sysfs.h>
+#include <linux/topology.h>
+#include <linux/vmstat.h>
+#include <linux/workqueue.h>
+#include <linux/xpv.h>
+
+#include <asm/apic.h>
+#include <asm/idtentry.h>
+#include <asm/irq_regs.h>
+#include <asm/kvm_xpv.h>
+#include <asm/xpv.h>
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/xpv.h>
+
+/* Copies of the area tried before the work gives the host a moment. */
+#define XPV_SEQ_TRIES		16
+#define XPV_MAX_CHUNK_SHIFT	40
+
+union xpv_vdso_page xpv_vdso_page __page_aligned_bss;
+
+/*
+ * One validated topology.  Readers find it through xpv_snap under RCU; it
+ * is never changed once published.
+ */
+struct xpv_snapshot {
+	struct rcu_head rcu;
+	u64 version;		/* guest topology version */
+	u64 host_version;
+	unsigned int nr_pnodes;
+	unsigned int chunk_shift;
+	unsigned long nr_chunks;
+	u64 unknown_bytes;	/* RAM in chunks with no known pnode */
+	const u8 *distance;	/* [nr_pnodes][nr_pnodes] */
+	const u16 *chunk_pnode;	/* [nr_chunks] */
+	const u16 *cpu_pnode;	/* [nr_cpu_ids] */
+	const u64 *pnode_bytes;	/* [nr_pnodes], guest RAM per pnode */
+	unsigned long *cpumasks; /* nr_pnodes cpumasks */
+	u8 data[];
+};
+
+static struct xpv_snapshot __rcu *xpv_snap;
+static DEFINE_PER_CPU_READ_MOSTLY(int, xpv_pnode) = NUMA_NO_NODE;
+
+static bool xpv_off;
+static bool xpv_vector_ready;
+
+/* Registration and the work's state, under xpv_lock. */
+static DEFINE_MUTEX(xpv_lock);
+static struct kvm_xpv_header *xpv_area;
+static u8 *xpv_copy;
+static u32 xpv_size;
+static bool xpv_registered;
+static unsigned int xpv_nr_pnodes_max;
+static unsigned int xpv_devices;	/* pnodeN devices created */
+
+static void xpv_work_fn(struct work_struct *work);
+static DECLARE_WORK(xpv_work, xpv_work_fn);
+static void xpv_retry_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(xpv_retry_work, xpv_retry_fn);
+
+static int __init xpv_parse_cmdline(char *arg)
+{
+	if (!arg)
+		return -EINVAL;
+	if (!strcmp(arg, "off"))
+		xpv_off = true;
+	else if (strcmp(arg, "on"))
+		return -EINVAL;
+	return 0;
+}
+early_param("xpv", xpv_parse_cmdline);
+
+/* Lock-free readers (<linux/xpv.h>) */
+
+bool xpv_active(void)
+{
+	return !!rcu_access_pointer(xpv_snap);
+}
+
+u64 xpv_topology_version(void)
+{
+	return READ_ONCE(xpv_vdso_page.data.version);
+}
+
+unsigned int xpv_nr_pnodes(void)
+{
+	struct xpv_snapshot *s;
+	unsigned int n;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	n = s ? s->nr_pnodes : 0;
+	rcu_read_unlock();
+	return n;
+}
+
+int xpv_cpu_pnode(int cpu)
+{
+	if (cpu < 0 || cpu >= nr_cpu_ids)
+		return NUMA_NO_NODE;
+	return READ_ONCE(per_cpu(xpv_pnode, cpu));
+}
+
+int xpv_pfn_to_pnode(unsigned long pfn)
+{
+	struct xpv_snapshot *s;
+	unsigned long chunk;
+	int pnode = NUMA_NO_NODE;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (s) {
+		chunk = pfn >> (s->chunk_shift - PAGE_SHIFT);
+		if (chunk < s->nr_chunks &&
+		    s->chunk_pnode[chunk] != KVM_XPV_PNODE_UNKNOWN)
+			pnode = s->chunk_pnode[chunk];
+	}
+	rcu_read_unlock();
+	return pnode;
+}
+
+int xpv_pnode_distance(int from, int to)
+{
+	struct xpv_snapshot *s;
+	int d = 0;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (s && from >= 0 && to >= 0 && from < s->nr_pnodes &&
+	    to < s->nr_pnodes)
+		d = s->distance[from * s->nr_pnodes + to];
+	rcu_read_unlock();
+	return d;
+}
+
+/* Notification */
+
+DEFINE_IDTENTRY_SYSVEC(sysvec_xpv_topology)
+{
+	apic_eoi();
+	count_vm_event(XPV_INTERRUPTS);
+	schedule_work(&xpv_work);
+}
+
+void __init xpv_guest_init_early(void)
+{
+	if (xpv_off || !kvm_para_has_feature(KVM_FEATURE_XPV))
+		return;
+	sysvec_install(XPV_TOPOLOGY_VECTOR, sysvec_xpv_topology);
+	xpv_vector_ready = true;
+}
+
+/* Copying and validating the area */
+
+/*
+ * Copy the area into xpv_copy between two reads of the host's sequence
+ * counter that are equal and even.  Returns the number of bytes copied,
+ * 0 if the host kept writing.
+ */
+static u32 xpv_copy_area(void)
+{
+	struct kvm_xpv_header *h = (struct kvm_xpv_header *)xpv_copy;
+	u32 seq, len;
+	int i;
+
+	for (i = 0; i < XPV_SEQ_TRIES; i++) {
+		if (i)
+			count_vm_event(XPV_SEQ_RETRIES);
+		seq = le32_to_cpu(READ_ONCE(xpv_area->seq));
+		if (seq & 1) {
+			cpu_relax();
+			continue;
+		}
+		/*
+		 * Read the area after the even seq: pairs with the host's
+		 * smp_wmb() between making seq odd and writing the area.
+		 */
+		virt_rmb();
+		memcpy(xpv_copy, xpv_area, sizeof(*h));
+		len = le32_to_cpu(h->area_size);
+		len = clamp_t(u32, len, sizeof(*h), xpv_size);
+		memcpy(xpv_copy + sizeof(*h), (u8 *)xpv_area + sizeof(*h),
+		       len - sizeof(*h));
+		/*
+		 * Re-read seq after the copy: pairs with the host's
+		 * smp_wmb() between writing the area and making seq even.
+		 */
+		virt_rmb();
+		if (le32_to_cpu(READ_ONCE(xpv_area->seq)) == seq)
+			return len;
+	}
+	return 0;
+}
+
+/* A table of @n @size-byte entries at @off fits in the first @len bytes. */
+static bool xpv_table_fits(u32 off, u64 n, u32 size, u32 hsize, u32 len)
+{
+	return off >= hsize && off % size == 0 && off <= len &&
+	       n <= (len - off) / size;
+}
+
+/* NULL if the copy is well-formed, otherwise what is wrong with it. */
+static const char *xpv_check(const struct xpv_snapshot *old, u32 len)
+{
+	const struct kvm_xpv_header *h = (void *)xpv_copy;
+	u32 hsize = le16_to_cpu(h->header_size);
+	u32 np = le16_to_cpu(h->nr_pnodes);
+	u32 nv = le32_to_cpu(h->nr_vcpus);
+	u64 nc = le64_to_cpu(h->nr_chunks);
+	const __le16 *tab;
+	const u8 *d;
+	u32 i, j;
+	u64 k;
+
+	if (le32_to_cpu(h->magic) != KVM_XPV_MAGIC)
+		return "bad magic";
+	if (le16_to_cpu(h->abi_version) != KVM_XPV_ABI_VERSION)
+		return "unknown ABI version";
+	if (hsize < sizeof(*h) || hsize > len ||
+	    le32_to_cpu(h->area_size) != len)
+		return "bad header or area size";
+	if (!np || np > xpv_nr_pnodes_max)
+		return "bad number of pnodes";
+	if (h->chunk_shift < PAGE_SHIFT || h->chunk_shift > XPV_MAX_CHUNK_SHIFT)
+		return "bad chunk size";
+	if (!xpv_table_fits(le32_to_cpu(h->distance_offset), (u64)np * np, 1,
+			    hsize, len) ||
+	    !xpv_table_fits(le32_to_cpu(h->vcpu_offset), nv, 2, hsize, len) ||
+	    !xpv_table_fits(le32_to_cpu(h->chunk_offset), nc, 2, hsize, len))
+		return "table outside the area";
+	if (old && le64_to_cpu(h->version) < old->host_version)
+		return "topology version went backwards";
+
+	d = xpv_copy + le32_to_cpu(h->distance_offset);
+	for (i = 0; i < np; i++) {
+		for (j = 0; j < np; j++) {
+			u8 v = d[i * np + j];
+
+			if (i == j ? v != LOCAL_DISTANCE : v <= LOCAL_DISTANCE)
+				return "bad distance";
+		}
+	}
+	tab = (const __le16 *)(xpv_copy + le32_to_cpu(h->vcpu_offset));
+	for (i = 0; i < nv; i++) {
+		u16 p = le16_to_cpu(tab[i]);
+
+		if (p >= np && p != KVM_XPV_PNODE_UNKNOWN)
+			return "bad vCPU pnode";
+	}
+	tab = (const __le16 *)(xpv_copy + le32_to_cpu(h->chunk_offset));
+	for (k = 0; k < nc; k++) {
+		u16 p = le16_to_cpu(tab[k]);
+
+		if (p >= np && p != KVM_XPV_PNODE_UNKNOWN)
+			return "bad chunk pnode";
+	}
+	return NULL;
+}
+
+/* Building and publishing a snapshot */
+
+/* walk_system_ram_range() callback: add a RAM range to its pnodes. */
+static int xpv_count_ram(unsigned long start, unsigned long nr, void *arg)
+{
+	struct xpv_snapshot *s = arg;
+	unsigned long cpp = 1UL << (s->chunk_shift - PAGE_SHIFT);
+	unsigned long pfn, next, chunk, end = start + nr;
+	u64 *bytes = (u64 *)s->pnode_bytes;
+
+	for (pfn = start; pfn < end; pfn = next) {
+		u16 p = KVM_XPV_PNODE_UNKNOWN;
+
+		chunk = pfn / cpp;
+		next = min(end, (chunk + 1) * cpp);
+		if (chunk < s->nr_chunks)
+			p = s->chunk_pnode[chunk];
+		if (p == KVM_XPV_PNODE_UNKNOWN)
+			s->unknown_bytes += PFN_PHYS(next - pfn);
+		else
+			bytes[p] += PFN_PHYS(next - pfn);
+		cond_resched();
+	}
+	return 0;
+}
+
+static struct xpv_snapshot *xpv_build(const struct xpv_snapshot *old)
+{
+	const struct kvm_xpv_header *h = (void *)xpv_copy;
+	u32 np = le16_to_cpu(h->nr_pnodes);
+	u32 nv = le32_to_cpu(h->nr_vcpus);
+	u64 nc = le64_to_cpu(h->nr_chunks);
+	const __le16 *vtab, *ctab;
+	unsigned long chunk;
+	size_t size, masks_off, bytes_off, chunk_off, cpu_off;
+	struct xpv_snapshot *s;
+	u16 *chunk_pnode, *cpu_pnode;
+	u64 *pnode_bytes;
+	unsigned int cpu;
+	u8 *distance;
+
+	size = sizeof(*s);
+	bytes_off = size;
+	size += np * sizeof(u64);
+	masks_off = size;
+	size += np * BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
+	chunk_off = size;
+	size += nc * sizeof(u16);
+	cpu_off = size;
+	size += nr_cpu_ids * sizeof(u16);
+	size += np * np;
+
+	s = kvzalloc(size, GFP_KERNEL);
+	if (!s)
+		return NULL;
+	pnode_bytes = (u64 *)((u8 *)s + bytes_off);
+	s->cpumasks = (unsigned long *)((u8 *)s + masks_off);
+	chunk_pnode = (u16 *)((u8 *)s + chunk_off);
+	cpu_pnode = (u16 *)((u8 *)s + cpu_off);
+	distance = (u8 *)(cpu_pnode + nr_cpu_ids);
+
+	s->version = old ? old->version + 1 : 1;
+	s->host_version = le64_to_cpu(h->version);
+	s->nr_pnodes = np;
+	s->chunk_shift = h->chunk_shift;
+	s->nr_chunks = nc;
+	memcpy(distance, xpv_copy + le32_to_cpu(h->distance_offset), np * np);
+
+	vtab = (const __le16 *)(xpv_copy + le32_to_cpu(h->vcpu_offset));
+	for_each_possible_cpu(cpu) {
+		u32 apicid = per_cpu(x86_cpu_to_apicid, cpu);
+		u16 p = apicid < nv ? le16_to_cpu(vtab[apicid]) :
+				      KVM_XPV_PNODE_UNKNOWN;
+
+		cpu_pnode[cpu] = p;
+		if (p != KVM_XPV_PNODE_UNKNOWN)
+			__set_bit(cpu, s->cpumasks +
+				  p * BITS_TO_LONGS(nr_cpu_ids));
+	}
+
+	ctab = (const __le16 *)(xpv_copy + le32_to_cpu(h->chunk_offset));
+	for (chunk = 0; chunk < nc; chunk++)
+		chunk_pnode[chunk] = le16_to_cpu(ctab[chunk]);
+
+	/* Guest RAM per pnode: each System RAM range, a chunk at a time. */
+	s->pnode_bytes = pnode_bytes;
+	s->chunk_pnode = chunk_pnode;
+	walk_system_ram_range(0, PHYS_PFN(1ULL << MAX_PHYSMEM_BITS), s,
+			      xpv_count_ram);
+
+	s->distance = distance;
+	s->cpu_pnode = cpu_pnode;
+	return s;
+}
+
+static const struct cpumask *xpv_pnode_cpus(const struct xpv_snapshot *s,
+					    unsigned int pnode)
+{
+	return to_cpumask(s->cpumasks + pnode * BITS_TO_LONGS(nr_cpu_ids));
+}
+
+static void xpv_update_vdso(const struct xpv_snapshot *s)
+{
+	struct xpv_vdso_data *v = &xpv_vdso_page.data;
+	unsigned int cpu, n = min_t(unsigned int, nr_cpu_ids, XPV_VDSO_MAX_CPUS);
+
+	WRITE_ONCE(v->seq, v->seq + 1);
+	/* Odd seq before the data: the vDSO retries while it is odd. */
+	smp_wmb();
+	for (cpu = 0; cpu < n; cpu++)
+		WRITE_ONCE(v->pnode[cpu], cpu_possible(cpu) ?
+			   s->cpu_pnode[cpu] : KVM_XPV_PNODE_UNKNOWN);
+	WRITE_ONCE(v->nr_cpus, n);
+	WRITE_ONCE(v->version, s->version);
+	/* The data before the even seq that tells the vDSO it is stable. */
+	smp_wmb();
+	WRITE_ONCE(v->seq, v->seq + 1);
+}
+
+static void xpv_sysfs_update(const struct xpv_snapshot *s);
+
+static void xpv_report(const struct xpv_snapshot *s)
+{
+	unsigned int i, j, cpu;
+	char buf[128];
+	int len;
+
+	pr_info("%u pnodes, host topology version %llu, %lu chunks of %lu KiB\n",
+		s->nr_pnodes, s->host_version, s->nr_chunks,
+		1UL << (s->chunk_shift - 10));
+	for (i = 0; i < s->nr_pnodes; i++) {
+		len = 0;
+		for (j = 0; j < s->nr_pnodes && len < sizeof(buf) - 5; j++)
+			len += scnprintf(buf + len, sizeof(buf) - len, " %u",
+					 s->distance[i * s->nr_pnodes + j]);
+		pr_info("pnode %u: distances%s; cpus %*pbl; %llu MiB\n", i, buf,
+			cpumask_pr_args(xpv_pnode_cpus(s, i)),
+			s->pnode_bytes[i] >> 20);
+	}
+	for_each_possible_cpu(cpu)
+		if (s->cpu_pnode[cpu] == KVM_XPV_PNODE_UNKNOWN)
+			pr_info("cpu %u: pnode unknown\n", cpu);
+	if (s->unknown_bytes)
+		pr_info("%llu MiB of RAM on unknown pnodes\n",
+			s->unknown_bytes >> 20);
+}
+
+/*
+ * Take the host's current topology.  Returns false when it has to be
+ * tried again later (the host kept writing, or no memory).
+ */
+static bool xpv_refresh(void)
+{
+	struct xpv_snapshot *old, *s;
+	const struct kvm_xpv_header *h = (void *)xpv_copy;
+	unsigned int cpu, cpus_changed = 0;
+	unsigned long chunk, chunks_changed = 0;
+	const char *why;
+	u32 len;
+
+	lockdep_assert_held(&xpv_lock);
+	if (!xpv_registered)
+		return true;
+	old = rcu_dereference_protected(xpv_snap, lockdep_is_held(&xpv_lock));
+
+	len = xpv_copy_area();
+	if (!len)
+		return false;
+
+	why = xpv_check(old, len);
+	if (why) {
+		count_vm_event(XPV_MALFORMED);
+		pr_warn_ratelimited("malformed topology area (%s), keeping host version %llu\n",
+				    why, old ? old->host_version : 0);
+		goto ack;
+	}
+	if (old && le64_to_cpu(h->version) == old->host_version)
+		goto ack;	/* nothing new, e.g. the registration's notification */
+
+	s = xpv_build(old);
+	if (!s)
+		return false;
+
+	for_each_possible_cpu(cpu) {
+		if (!old || old->cpu_pnode[cpu] != s->cpu_pnode[cpu])
+			cpus_changed++;
+		WRITE_ONCE(per_cpu(xpv_pnode, cpu),
+			   s->cpu_pnode[cpu] == KVM_XPV_PNODE_UNKNOWN ?
+			   NUMA_NO_NODE : s->cpu_pnode[cpu]);
+	}
+	for (chunk = 0; chunk < s->nr_chunks; chunk++)
+		if (!old || chunk >= old->nr_chunks ||
+		    old->chunk_pnode[chunk] != s->chunk_pnode[chunk])
+			chunks_changed++;
+
+	rcu_assign_pointer(xpv_snap, s);
+	xpv_update_vdso(s);
+	count_vm_event(XPV_UPDATES);
+	trace_topology_update(s->version, s->host_version, s->nr_pnodes,
+			      cpus_changed, chunks_changed);
+	if (!old)
+		xpv_report(s);
+	xpv_sysfs_update(s);
+	if (old)
+		kvfree_rcu(old, rcu);
+ack:
+	/* The copy's version is one the host published, never a future one. */
+	if (wrmsrl_safe(MSR_KVM_XPV_ACK, le64_to_cpu(h->version)))
+		pr_warn_ratelimited("host refused the acknowledgment of version %llu\n",
+				    le64_to_cpu(h->version));
+	return true;
+}
+
+static void xpv_work_fn(struct work_struct *work)
+{
+	bool done;
+
+	mutex_lock(&xpv_lock);
+	done = xpv_refresh();
+	mutex_unlock(&xpv_lock);
+	if (!done)
+		schedule_delayed_work(&xpv_retry_work, msecs_to_jiffies(10));
+}
+
+static void xpv_retry_fn(struct work_struct *work)
+{
+	xpv_work_fn(NULL);
+}
+
+/* Registration */
+
+static int xpv_register(void)
+{
+	if (wrmsrl_safe(MSR_KVM_XPV_VECTOR, XPV_TOPOLOGY_VECTOR) ||
+	    wrmsrl_safe(MSR_KVM_XPV_SIZE, xpv_size) ||
+	    wrmsrl_safe(MSR_KVM_XPV_AREA, __pa(xpv_area) | KVM_XPV_AREA_ENABLE))
+		return -EIO;
+	xpv_registered = true;
+	return 0;
+}
+
+static void xpv_unregister(void)
+{
+	if (xpv_registered && !wrmsrl_safe(MSR_KVM_XPV_AREA, 0))
+		xpv_registered = false;
+}
+
+/*
+ * Kexec and reboot: the host must stop writing the area before another
+ * kernel owns this memory.  Also called from the crash path, where
+ * sleeping locks cannot be taken.
+ */
+void xpv_guest_shutdown(void)
+{
+	xpv_unregister();
+}
+
+static int xpv_suspend(void *data)
+{
+	xpv_unregister();
+	return 0;
+}
+
+static void xpv_resume(void *data)
+{
+	/* The host may have changed; the registration notifies us. */
+	if (xpv_area && !xpv_registered && xpv_register())
+		pr_warn("cannot register the topology area again after resume\n");
+}
+
+static void xpv_syscore_shutdown(void *data)
+{
+	xpv_unregister();
+}
+
+static const struct syscore_ops xpv_syscore_ops = {
+	.suspend = xpv_suspend,
+	.resume = xpv_resume,
+	.shutdown = xpv_syscore_shutdown,
+};
+
+static struct syscore xpv_syscore = {
+	.ops = &xpv_syscore_ops,
+};
+
+/* Bytes for the header, distances, vCPU table and @nr_chunks chunks. */
+static u64 xpv_layout_size(unsigned int np, unsigned int nv, u64 nr_chunks)
+{
+	u64 size = ALIGN(sizeof(struct kvm_xpv_header) + np * np, 8);
+
+	size = ALIGN(size + nv * sizeof(u16), 8);
+	return size + nr_chunks * sizeof(u16);
+}
+
+static int __init xpv_setup_area(void)
+{
+	unsigned int shift, np, nv;
+	u64 limits, size, chunks, max_size;
+
+	if (rdmsrl_safe(MSR_KVM_XPV_LIMITS, &limits)) {
+		pr_warn("host advertises XPV but its limits MSR faults\n");
+		return -EIO;
+	}
+	shift = KVM_XPV_LIMITS_CHUNK_SHIFT(limits);
+	np = KVM_XPV_LIMITS_NR_PNODES(limits);
+	nv = KVM_XPV_LIMITS_NR_VCPUS(limits);
+	if (shift < PAGE_SHIFT || shift > XPV_MAX_CHUNK_SHIFT || !np ||
+	    np > KVM_XPV_MAX_PNODES || !nv) {
+		pr_warn("host limits %#llx make no sense, not using XPV\n",
+			limits);
+		return -EINVAL;
+	}
+
+	/* Every chunk up to the highest RAM page, all vCPU ids. */
+	chunks = DIV_ROUND_UP((u64)max_pfn << PAGE_SHIFT, 1ULL << shift);
+	size = PAGE_ALIGN(xpv_layout_size(np, nv, chunks));
+	max_size = min_t(u64, (u64)KVM_XPV_LIMITS_MAX_PAGES(limits) << PAGE_SHIFT,
+			 PAGE_SIZE << MAX_PAGE_ORDER);
+	if (size > max_size) {
+		pr_warn("area of %llu KiB capped at %llu KiB: memory above it has no pnode\n",
+			size >> 10, max_size >> 10);
+		size = max_size;
+	}
+	if (size < xpv_layout_size(np, nv, 0)) {
+		pr_warn("area too small for %u pnodes and %u vCPU ids\n", np, nv);
+		return -EINVAL;
+	}
+
+	xpv_area = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
+	xpv_copy = kvmalloc(size, GFP_KERNEL);
+	if (!xpv_area || !xpv_copy) {
+		if (xpv_area)
+			free_pages_exact(xpv_area, size);
+		kvfree(xpv_copy);
+		xpv_area = NULL;
+		xpv_copy = NULL;
+		return -ENOMEM;
+	}
+	xpv_size = size;
+	xpv_nr_pnodes_max = np;
+	return 0;
+}
+
+static int xpv_sysfs_init(void);
+
+static int __init xpv_guest_init(void)
+{
+	int r;
+
+	if (!xpv_vector_ready) {
+		if (xpv_off && kvm_para_has_feature(KVM_FEATURE_XPV))
+			pr_info("disabled on the command line (xpv=off)\n");
+		return 0;
+	}
+	/* The host cannot write an encrypted guest's memory usefully. */
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		pr_info("not used with encrypted guest memory\n");
+		return 0;
+	}
+
+	r = xpv_sysfs_init();
+	if (r)
+		return r;
+
+	mutex_lock(&xpv_lock);
+	r = xpv_setup_area();
+	if (!r) {
+		r = xpv_register();
+		if (r)
+			pr_warn("the host refused the topology area (%u bytes)\n",
+				xpv_size);
+	}
+	if (!r && !xpv_refresh())
+		schedule_delayed_work(&xpv_retry_work, msecs_to_jiffies(10));
+	mutex_unlock(&xpv_lock);
+	if (r)
+		return r;
+
+	register_syscore(&xpv_syscore);
+	pr_info("topology area of %u KiB registered, vector %#x\n",
+		xpv_size >> 10, XPV_TOPOLOGY_VECTOR);
+	return 0;
+}
+subsys_initcall(xpv_guest_init);
+
+/* sysfs: /sys/devices/system/xpv */
+
+static const struct bus_type xpv_subsys = {
+	.name = "xpv",
+	.dev_name = "pnode",
+};
+
+static ssize_t version_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", xpv_topology_version());
+}
+static DEVICE_ATTR_RO(version);
+
+#define XPV_SNAP_ATTR(_name, _fmt, _expr)				\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct xpv_snapshot *s;						\
+	ssize_t len = -ENODATA;						\
+									\
+	rcu_read_lock();						\
+	s = rcu_dereference(xpv_snap);					\
+	if (s)								\
+		len = sysfs_emit(buf, _fmt, _expr);			\
+	rcu_read_unlock();						\
+	return len;							\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+XPV_SNAP_ATTR(host_version, "%llu\n", s->host_version);
+XPV_SNAP_ATTR(nr_pnodes, "%u\n", s->nr_pnodes);
+XPV_SNAP_ATTR(chunk_size, "%lu\n", 1UL << s->chunk_shift);
+XPV_SNAP_ATTR(nr_chunks, "%lu\n", s->nr_chunks);
+XPV_SNAP_ATTR(unknown_bytes, "%llu\n", s->unknown_bytes);
+
+static ssize_t distance_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct xpv_snapshot *s;
+	unsigned int i, j;
+	ssize_t len = 0;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (!s)
+		len = -ENODATA;
+	for (i = 0; s && i < s->nr_pnodes; i++)
+		for (j = 0; j < s->nr_pnodes; j++)
+			len += sysfs_emit_at(buf, len, "%u%c",
+					     s->distance[i * s->nr_pnodes + j],
+					     j + 1 < s->nr_pnodes ? ' ' : '\n');
+	rcu_read_unlock();
+	return len;
+}
+static DEVICE_ATTR_RO(distance);
+
+static struct attribute *xpv_root_attrs[] = {
+	&dev_attr_version.attr,
+	&dev_attr_host_version.attr,
+	&dev_attr_nr_pnodes.attr,
+	&dev_attr_distance.attr,
+	&dev_attr_chunk_size.attr,
+	&dev_attr_nr_chunks.attr,
+	&dev_attr_unknown_bytes.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(xpv_root);
+
+static ssize_t cpulist_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct xpv_snapshot *s;
+	ssize_t len;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (s && dev->id < s->nr_pnodes)
+		len = cpumap_print_to_pagebuf(true, buf,
+					      xpv_pnode_cpus(s, dev->id));
+	else
+		len = sysfs_emit(buf, "\n");
+	rcu_read_unlock();
+	return len;
+}
+static DEVICE_ATTR_RO(cpulist);
+
+static ssize_t meminfo_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct xpv_snapshot *s;
+	u64 bytes = 0;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (s && dev->id < s->nr_pnodes)
+		bytes = s->pnode_bytes[dev->id];
+	rcu_read_unlock();
+	return sysfs_emit(buf, "Pnode %u MemTotal:       %8llu kB\n", dev->id,
+			  bytes >> 10);
+}
+static DEVICE_ATTR_RO(meminfo);
+
+static struct attribute *xpv_pnode_attrs[] = {
+	&dev_attr_cpulist.attr,
+	&dev_attr_meminfo.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(xpv_pnode);
+
+static void xpv_pnode_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+static int xpv_sysfs_init(void)
+{
+	int r = subsys_system_register(&xpv_subsys, xpv_root_groups);
+
+	if (r)
+		pr_warn("cannot create /sys/devices/system/xpv: %d\n", r);
+	return r;
+}
+
+/* Under xpv_lock: pnodeN for each pnode, then wake version's pollers. */
+static void xpv_sysfs_update(const struct xpv_snapshot *s)
+{
+	struct device *dev, *root;
+
+	while (xpv_devices < s->nr_pnodes) {
+		dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+		if (!dev)
+			break;
+		dev->id = xpv_devices;
+		dev->bus = &xpv_subsys;
+		dev->groups = xpv_pnode_groups;
+		dev->release = xpv_pnode_release;
+		if (device_register(dev)) {
+			put_device(dev);
+			pr_warn("cannot create sysfs pnode%u\n", xpv_devices);
+			break;
+		}
+		xpv_devices++;
+	}
+	root = bus_get_dev_root(&xpv_subsys);
+	if (root) {
+		sysfs_notify(&root->kobj, NULL, "version");
+		put_device(root);
+	}
+}
