@@ -71,9 +71,11 @@ for c in linux qemu; do
 done
 stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
 stage checkpatch-qemu series-qemu -- "$TOP/ci/checkpatch.sh" qemu
+stage abi-copies kernel qemu -- "$TOP/ci/check-abi.sh"
 stage lab-smoke kernel qemu tools -- "$TOP/tools/lab/lab.sh" smoke
 stage lab-kvm-selftests kernel qemu tools selftests -- \
 	"$TOP/tools/lab/lab.sh" kvm-selftests
+stage lab-guest-topology kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-topology
 
 echo "# make test took $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"
