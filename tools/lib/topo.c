@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "topo.h"
+#include "xpv.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -41,33 +42,11 @@ static int parse_uint(const char **p, unsigned long max, unsigned long *out)
 
 int cpulist_parse(const char *s, cpuset_t *set)
 {
-	cpuset_t r = 0;
-	unsigned long a, b, i;
+	uint64_t mask = 0;
 
-	if (*s == '\n' && s[1] == '\0')
-		s++;
-	while (*s) {
-		if (parse_uint(&s, TOPO_MAX_CPUS - 1, &a))
-			return -1;
-		b = a;
-		if (*s == '-') {
-			s++;
-			if (parse_uint(&s, TOPO_MAX_CPUS - 1, &b) || b < a)
-				return -1;
-		}
-		for (i = a; i <= b; i++)
-			r |= (cpuset_t)1 << i;
-		if (*s == ',') {
-			s++;
-			if (!*s || *s == '\n')
-				return -1;
-		} else if (*s == '\n' && s[1] == '\0') {
-			s++;
-		} else if (*s) {
-			return -1;
-		}
-	}
-	*set = r;
+	if (xpv_parse_cpulist(s, &mask, TOPO_MAX_CPUS))
+		return -1;
+	*set = mask;
 	return 0;
 }
 
