@@ -38,6 +38,7 @@ help:
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
 	@echo "  make check-series  git am the exported series onto pristine trees; checkpatch"
 	@echo "  make lab-run    run lab scenario SCENARIO=$(SCENARIO) (tools/lab/scenarios)"
+	@echo "  make bench      benchmarks in the lab (not tests): the XPV vDSO read vs a syscall"
 	@echo "  make clean      remove build outputs (keeps sources and ccache)"
 	@echo "  make distclean  remove build/ entirely"
 	@echo
@@ -91,6 +92,15 @@ lab-run: build
 test: deps
 	@ci/test.sh
 
+# Benchmarks print figures (ratios measured in one run), they pass or fail
+# only on whether they ran.
+bench: build
+	@mkdir -p $(BUILD)/lab; rc=0; \
+	tools/lab/lab.sh $(LABOPTS) bench-vdso >$(BUILD)/lab/bench-vdso.out || rc=$$?; \
+	cat $(BUILD)/lab/bench-vdso.out; echo; \
+	grep -h 'bench:' $(BUILD)/lab/bench-vdso.out | sed 's/^# L2: /bench-vdso: /'; \
+	exit $$rc
+
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tools $(BUILD)/lab $(BUILD)/series \
 		$(BUILD)/check $(BUILD)/logs
@@ -99,4 +109,4 @@ distclean:
 	rm -rf $(BUILD)
 
 .PHONY: help deps sources kernel qemu selftests tools unit series check-series build \
-	lab lab-run test clean distclean
+	lab lab-run test bench clean distclean

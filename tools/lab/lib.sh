@@ -91,3 +91,57 @@ lab_interactive() {
 	fi
 	setsid cttyhack sh -l
 }
+
+# --- placement helpers for L1 scenarios (L2 started with debug-threads=on)
+
+# lab_vcpu_tid N: the thread id of L2's vCPU N.
+lab_vcpu_tid() {
+	for _t in /proc/"$(lab_l2_pid)"/task/*; do
+		if [ "$(cat "$_t/comm" 2>/dev/null)" = "CPU $1/KVM" ]; then
+			basename "$_t"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# lab_thread_cpu TID: the L1 CPU thread TID of L2's QEMU last ran on
+# (field 39 of stat; the command name in parentheses may hold spaces).
+lab_thread_cpu() {
+	sed 's/.*) //' /proc/"$(lab_l2_pid)"/task/"$1"/stat | cut -d' ' -f37
+}
+
+# lab_cpu_node CPU: the L1 NUMA node of CPU.
+lab_cpu_node() {
+	for _n in /sys/devices/system/cpu/cpu"$1"/node*; do
+		basename "$_n" | sed 's/^node//'
+	done
+}
+
+# lab_node_cpu NODE: the first CPU of L1 node NODE.
+lab_node_cpu() {
+	sed 's/[-,].*//' /sys/devices/system/node/node"$1"/cpulist
+}
+
+# lab_kvm_stat NAME: a KVM statistic of L2's VM, from L1's debugfs.
+lab_kvm_stat() {
+	cat /sys/kernel/debug/kvm/"$(lab_l2_pid)"-*/"$1"
+}
+
+# lab_l2_wait_line SECONDS PATTERN: wait for a line of L2's console;
+# fails at once when L2 has exited without printing it.
+lab_l2_wait_line() {
+	_deadline=$(($(date +%s) + $1))
+	until grep -q "$2" /tmp/l2.log 2>/dev/null; do
+		if [ -f /tmp/l2.rc ]; then
+			grep -q "$2" /tmp/l2.log 2>/dev/null && return 0
+			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
+			return 1
+		fi
+		if [ "$(date +%s)" -ge "$_deadline" ]; then
+			echo "no '$2' from L2 within $1 s"
+			return 1
+		fi
+		sleep 0.2
+	done
+}

@@ -1,0 +1,46 @@
+# The XPV guest driver end to end.  L2 runs with kvm-xpv=on; L1 places
+# L2's vCPU threads on its NUMA nodes and checks what L2 believes against
+# where the threads really run.  A second L2 boots with xpv=off.
+LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
+n0=$(lab_node_cpu 0)
+n1=$(lab_node_cpu 1)
+
+lab_l2_start -name l2,debug-threads=on
+lab_check "L2's vCPU threads are up" lab_wait_for 60 lab_vcpu_tid 1
+t0=$(lab_vcpu_tid 0)
+t1=$(lab_vcpu_tid 1)
+lab_check "pin vCPU 0 (thread $t0) to CPU $n0 on node 0, vCPU 1 (thread $t1) to CPU $n1 on node 1" \
+	sh -c "taskset -p -c $n0 $t0 && taskset -p -c $n1 $t1"
+
+# 1. The initial view matches where L1 runs each vCPU thread.
+lab_check "L2 reported its view" lab_l2_wait_line 240 '^XPVSYNC view'
+view=" $(grep -m1 '^XPVSYNC view' /tmp/l2.log | tr -d '\r') "
+lab_diag "L2 says:$view"
+for v in 0 1; do
+	tid=$(lab_vcpu_tid $v)
+	cpu=$(lab_thread_cpu "$tid")
+	node=$(lab_cpu_node "$cpu")
+	lab_check "L2's pnode of vCPU $v is L1's node $node (thread $tid on CPU $cpu)" \
+		sh -c "echo '$view' | grep -q ' cpu$v=$node '"
+done
+lab_check "L1 KVM published L2's topology: xpv_updates $(lab_kvm_stat xpv_updates) >= 1" \
+	test "$(lab_kvm_stat xpv_updates)" -ge 1
+
+# 2. A move: vCPU 1 to node 0.  L2 checks the version, poll(), sysfs, vDSO.
+lab_check "L2 is waiting for vCPU 1 to move" lab_l2_wait_line 120 '^XPVSYNC armed cpu=1'
+lab_check "move vCPU 1 (thread $t1) to CPU $n0 on node 0" taskset -p -c "$n0" "$t1"
+vcpu1_on_node0() { [ "$(lab_cpu_node "$(lab_thread_cpu "$t1")")" = 0 ]; }
+lab_check "L2's vCPU 1 thread now runs on node 0" lab_wait_for 30 vcpu1_on_node0
+
+# 3. xpvtop in L2 redraws when vCPU 1 goes back to node 1.
+lab_check "xpvtop runs in L2" lab_l2_wait_line 120 '^XPVSYNC xpvtop running'
+lab_check "move vCPU 1 (thread $t1) back to CPU $n1 on node 1" taskset -p -c "$n1" "$t1"
+lab_check "L2 with XPV ran to completion" lab_l2_wait
+
+# 4. xpv=off: no registration at all, as L1's KVM counts it.
+LAB_L2_APPEND="$LAB_L2_APPEND xpv=off"
+lab_l2_start -name l2,debug-threads=on
+lab_check "L2 booted with xpv=off checked itself" lab_l2_wait_line 240 '^XPVSYNC off checked'
+lab_check "L1 KVM has no area for it: xpv_updates $(lab_kvm_stat xpv_updates), xpv_notifications $(lab_kvm_stat xpv_notifications)" \
+	test "$(lab_kvm_stat xpv_updates)" = 0 -a "$(lab_kvm_stat xpv_notifications)" = 0
+lab_check "L2 with xpv=off ran to completion" lab_l2_wait
