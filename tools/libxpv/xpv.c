@@ -308,7 +308,7 @@ int xpv_getnode(unsigned int *cpu, unsigned int *pnode)
 
 int xpv_distance(unsigned int from, unsigned int to)
 {
-	char buf[XPV_MAX_PNODES * XPV_MAX_PNODES * 4 + 1], *s, *end;
+	char buf[XPV_MAX_PNODES * 4 + 2], name[64], *s, *end;
 	unsigned long d;
 	int n, r;
 	unsigned int i;
@@ -318,11 +318,12 @@ int xpv_distance(unsigned int from, unsigned int to)
 		return n;
 	if (from >= (unsigned int)n || to >= (unsigned int)n)
 		return -ERANGE;
-	r = xpv_read("distance", buf, sizeof(buf));
+	snprintf(name, sizeof(name), "pnode%u/distance", from);
+	r = xpv_read(name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	s = buf;
-	for (i = 0; i <= from * n + to; i++) {
+	for (i = 0; i <= to; i++) {
 		errno = 0;
 		d = strtoul(s, &end, 10);
 		if (errno || end == s)

@@ -60,7 +60,8 @@ static void make_tree(void)
 	mkdirs("devices/system/xpv/pnode1");
 	put("version", "7\n");
 	put("nr_pnodes", "2\n");
-	put("distance", "10 21\n21 10\n");
+	put("pnode0/distance", "10 21\n");
+	put("pnode1/distance", "21 10\n");
 	put("pnode0/cpulist", "0-1,3\n");
 	put("pnode1/cpulist", "2\n");
 	put("pnode0/meminfo", "Pnode 0 MemTotal:         262144 kB\n");
@@ -100,9 +101,10 @@ TEST(sysfs_backend_rejects_garbage)
 	put("pnode1/cpulist", "2-\n");
 	CHECK(xpv_cpu_pnode(2) == -EINVAL);
 	put("pnode1/cpulist", "2\n");
-	put("distance", "10\n");
+	put("pnode1/distance", "10\n");
 	CHECK(xpv_distance(1, 1) == -EINVAL);
-	put("distance", "10 21\n21 10\n");
+	put("pnode0/distance", "10 21\n");
+	put("pnode1/distance", "21 10\n");
 }
 
 TEST(wait_change_returns_at_once_when_behind)

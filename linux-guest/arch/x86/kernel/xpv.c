@@ -15,6 +15,13 @@
  * per-CPU pnode, the vDSO page, sysfs (/sys/devices/system/xpv) and a
  * tracepoint.  Then it acknowledges the host version it consumed, which
  * lets the host send the next notification.
+ *
+ * A notification can be lost: the host may send it to a vCPU that has
+ * interrupts off for good (an offline CPU parked in play_dead()), or its
+ * APIC may refuse it.  The host then waits for an acknowledgment that
+ * never comes.  A deferrable poll of the header's version once every
+ * XPV_POLL_MS bounds how long such a change goes unseen (two intervals),
+ * without waking idle CPUs.
  */
 
 #define pr_fmt(fmt) "xpv: " fmt
@@ -50,6 +57,11 @@
 /* Copies of the area tried before the work gives the host a moment. */
 #define XPV_SEQ_TRIES		16
 #define XPV_MAX_CHUNK_SHIFT	40
+/* Retry of a busy or unreadable area: 10 ms, doubling up to 1 s. */
+#define XPV_RETRY_MIN_MS	10
+#define XPV_RETRY_MAX_MS	1000
+/* The safety net for lost notifications. */
+#define XPV_POLL_MS		1000
 
 union xpv_vdso_page xpv_vdso_page __page_aligned_bss;
 
@@ -84,14 +96,22 @@ static DEFINE_MUTEX(xpv_lock);
 static struct kvm_xpv_header *xpv_area;
 static u8 *xpv_copy;
 static u32 xpv_size;
+/* Read locklessly by the crash and shutdown paths. */
 static bool xpv_registered;
-static unsigned int xpv_nr_pnodes_max;
+static bool xpv_sysfs_ready;
 static unsigned int xpv_devices;	/* pnodeN devices created */
+static unsigned int xpv_retry_ms;
+/* The last host version a refresh looked at, taken or not (for the poll). */
+static u64 xpv_host_seen;
+/* Changes the poll found before any notification did. */
+static atomic_long_t xpv_poll_found;
 
 static void xpv_work_fn(struct work_struct *work);
 static DECLARE_WORK(xpv_work, xpv_work_fn);
 static void xpv_retry_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xpv_retry_work, xpv_retry_fn);
+static void xpv_poll_fn(struct work_struct *work);
+static DECLARE_DEFERRABLE_WORK(xpv_poll_work, xpv_poll_fn);
 
 static int __init xpv_parse_cmdline(char *arg)
 {
@@ -254,7 +274,8 @@ static const char *xpv_check(const struct xpv_snapshot *old, u32 len)
 	if (hsize < sizeof(*h) || hsize > len ||
 	    le32_to_cpu(h->area_size) != len)
 		return "bad header or area size";
-	if (!np || np > xpv_nr_pnodes_max)
+	/* Not the boot-time limit: a migrated guest may land on a bigger host. */
+	if (!np || np > KVM_XPV_MAX_PNODES)
 		return "bad number of pnodes";
 	if (h->chunk_shift < PAGE_SHIFT || h->chunk_shift > XPV_MAX_CHUNK_SHIFT)
 		return "bad chunk size";
@@ -266,28 +287,43 @@ static const char *xpv_check(const struct xpv_snapshot *old, u32 len)
 	if (old && le64_to_cpu(h->version) < old->host_version)
 		return "topology version went backwards";
 
+	/*
+	 * An online pnode is LOCAL_DISTANCE from itself and further from
+	 * every other online pnode.  An offline one (host node ids can have
+	 * holes) has an all-zero row and column, and nothing is placed on it.
+	 */
 	d = xpv_copy + le32_to_cpu(h->distance_offset);
 	for (i = 0; i < np; i++) {
+		bool on_i = d[i * np + i] != 0;
+
 		for (j = 0; j < np; j++) {
+			bool on_j = d[j * np + j] != 0;
 			u8 v = d[i * np + j];
 
-			if (i == j ? v != LOCAL_DISTANCE : v <= LOCAL_DISTANCE)
+			if (!on_i || !on_j) {
+				if (v)
+					return "bad distance to an offline pnode";
+			} else if (i == j ? v != LOCAL_DISTANCE :
+					    v <= LOCAL_DISTANCE) {
 				return "bad distance";
+			}
 		}
 	}
 	tab = (const __le16 *)(xpv_copy + le32_to_cpu(h->vcpu_offset));
 	for (i = 0; i < nv; i++) {
 		u16 p = le16_to_cpu(tab[i]);
 
-		if (p >= np && p != KVM_XPV_PNODE_UNKNOWN)
+		if (p != KVM_XPV_PNODE_UNKNOWN && (p >= np || !d[p * np + p]))
 			return "bad vCPU pnode";
 	}
 	tab = (const __le16 *)(xpv_copy + le32_to_cpu(h->chunk_offset));
 	for (k = 0; k < nc; k++) {
 		u16 p = le16_to_cpu(tab[k]);
 
-		if (p >= np && p != KVM_XPV_PNODE_UNKNOWN)
+		if (p != KVM_XPV_PNODE_UNKNOWN && (p >= np || !d[p * np + p]))
 			return "bad chunk pnode";
+		if (!(k % 4096))
+			cond_resched();
 	}
 	return NULL;
 }
@@ -398,23 +434,31 @@ static void xpv_update_vdso(const struct xpv_snapshot *s)
 	struct xpv_vdso_data *v = &xpv_vdso_page.data;
 	unsigned int cpu, n = min_t(unsigned int, nr_cpu_ids, XPV_VDSO_MAX_CPUS);
 
+	/* Readers retry while seq is odd: do not get preempted meanwhile. */
+	preempt_disable();
 	WRITE_ONCE(v->seq, v->seq + 1);
 	/* Odd seq before the data: the vDSO retries while it is odd. */
 	smp_wmb();
-	for (cpu = 0; cpu < n; cpu++)
-		WRITE_ONCE(v->pnode[cpu], cpu_possible(cpu) ?
-			   s->cpu_pnode[cpu] : KVM_XPV_PNODE_UNKNOWN);
+	if (s) {
+		for (cpu = 0; cpu < n; cpu++)
+			WRITE_ONCE(v->pnode[cpu], cpu_possible(cpu) ?
+				   s->cpu_pnode[cpu] : KVM_XPV_PNODE_UNKNOWN);
+		WRITE_ONCE(v->version, s->version);
+	} else {
+		n = 0;	/* the view is gone: no CPU has a pnode */
+	}
 	WRITE_ONCE(v->nr_cpus, n);
-	WRITE_ONCE(v->version, s->version);
 	/* The data before the even seq that tells the vDSO it is stable. */
 	smp_wmb();
 	WRITE_ONCE(v->seq, v->seq + 1);
+	preempt_enable();
 }
 
 static void xpv_sysfs_update(const struct xpv_snapshot *s);
 
 static void xpv_report(const struct xpv_snapshot *s)
 {
+	cpumask_var_t unknown;
 	unsigned int i, j, cpu;
 	char buf[128];
 	int len;
@@ -431,9 +475,15 @@ static void xpv_report(const struct xpv_snapshot *s)
 			cpumask_pr_args(xpv_pnode_cpus(s, i)),
 			s->pnode_bytes[i] >> 20);
 	}
-	for_each_possible_cpu(cpu)
-		if (s->cpu_pnode[cpu] == KVM_XPV_PNODE_UNKNOWN)
-			pr_info("cpu %u: pnode unknown\n", cpu);
+	if (zalloc_cpumask_var(&unknown, GFP_KERNEL)) {
+		for_each_possible_cpu(cpu)
+			if (s->cpu_pnode[cpu] == KVM_XPV_PNODE_UNKNOWN)
+				cpumask_set_cpu(cpu, unknown);
+		if (!cpumask_empty(unknown))
+			pr_info("cpus %*pbl: pnode unknown\n",
+				cpumask_pr_args(unknown));
+		free_cpumask_var(unknown);
+	}
 	if (s->unknown_bytes)
 		pr_info("%llu MiB of RAM on unknown pnodes\n",
 			s->unknown_bytes >> 20);
@@ -453,7 +503,7 @@ static bool xpv_refresh(void)
 	u32 len;
 
 	lockdep_assert_held(&xpv_lock);
-	if (!xpv_registered)
+	if (!READ_ONCE(xpv_registered))
 		return true;
 	old = rcu_dereference_protected(xpv_snap, lockdep_is_held(&xpv_lock));
 
@@ -461,6 +511,7 @@ static bool xpv_refresh(void)
 	if (!len)
 		return false;
 
+	WRITE_ONCE(xpv_host_seen, le64_to_cpu(h->version));
 	why = xpv_check(old, len);
 	if (why) {
 		count_vm_event(XPV_MALFORMED);
@@ -490,8 +541,8 @@ static bool xpv_refresh(void)
 	rcu_assign_pointer(xpv_snap, s);
 	xpv_update_vdso(s);
 	count_vm_event(XPV_UPDATES);
-	trace_topology_update(s->version, s->host_version, s->nr_pnodes,
-			      cpus_changed, chunks_changed);
+	trace_xpv_topology_update(s->version, s->host_version, s->nr_pnodes,
+				  cpus_changed, chunks_changed);
 	if (!old)
 		xpv_report(s);
 	xpv_sysfs_update(s);
@@ -505,20 +556,62 @@ ack:
 	return true;
 }
 
+/*
+ * A refresh that could not finish is retried with backoff: a host that
+ * leaves seq odd (or a guest out of memory) costs a wakeup a second, not
+ * a hundred.
+ */
 static void xpv_work_fn(struct work_struct *work)
 {
 	bool done;
 
 	mutex_lock(&xpv_lock);
 	done = xpv_refresh();
+	if (done) {
+		xpv_retry_ms = 0;
+	} else {
+		xpv_retry_ms = clamp(xpv_retry_ms * 2, XPV_RETRY_MIN_MS,
+				     XPV_RETRY_MAX_MS);
+		if (xpv_retry_ms == XPV_RETRY_MAX_MS)
+			pr_warn_once("the host keeps the topology area busy; retrying every %u ms\n",
+				     XPV_RETRY_MAX_MS);
+		schedule_delayed_work(&xpv_retry_work,
+				      msecs_to_jiffies(xpv_retry_ms));
+	}
 	mutex_unlock(&xpv_lock);
-	if (!done)
-		schedule_delayed_work(&xpv_retry_work, msecs_to_jiffies(10));
 }
 
 static void xpv_retry_fn(struct work_struct *work)
 {
 	xpv_work_fn(NULL);
+}
+
+/*
+ * Take a change whose notification was lost (see the top of this file):
+ * the host is ahead of the last version looked at, and was already ahead
+ * of that same version one poll ago.  A notification in flight gets its
+ * work done well within a poll interval, so it is not counted as lost.
+ */
+static void xpv_poll_fn(struct work_struct *work)
+{
+	static u64 behind_since = U64_MAX;
+	u64 host, seen;
+
+	/* Unregistered across suspend: the poll carries on after resume. */
+	if (READ_ONCE(xpv_registered)) {
+		host = le64_to_cpu(READ_ONCE(xpv_area->version));
+		seen = READ_ONCE(xpv_host_seen);
+		if (host == seen) {
+			behind_since = U64_MAX;
+		} else if (behind_since != seen) {
+			behind_since = seen;
+		} else {
+			behind_since = U64_MAX;
+			atomic_long_inc(&xpv_poll_found);
+			schedule_work(&xpv_work);
+		}
+	}
+	schedule_delayed_work(&xpv_poll_work, msecs_to_jiffies(XPV_POLL_MS));
 }
 
 /* Registration */
@@ -529,14 +622,14 @@ static int xpv_register(void)
 	    wrmsrl_safe(MSR_KVM_XPV_SIZE, xpv_size) ||
 	    wrmsrl_safe(MSR_KVM_XPV_AREA, __pa(xpv_area) | KVM_XPV_AREA_ENABLE))
 		return -EIO;
-	xpv_registered = true;
+	WRITE_ONCE(xpv_registered, true);
 	return 0;
 }
 
 static void xpv_unregister(void)
 {
-	if (xpv_registered && !wrmsrl_safe(MSR_KVM_XPV_AREA, 0))
-		xpv_registered = false;
+	if (READ_ONCE(xpv_registered) && !wrmsrl_safe(MSR_KVM_XPV_AREA, 0))
+		WRITE_ONCE(xpv_registered, false);
 }
 
 /*
@@ -558,8 +651,11 @@ static int xpv_suspend(void *data)
 static void xpv_resume(void *data)
 {
 	/* The host may have changed; the registration notifies us. */
-	if (xpv_area && !xpv_registered && xpv_register())
+	if (xpv_area && !READ_ONCE(xpv_registered) && xpv_register()) {
 		pr_warn("cannot register the topology area again after resume\n");
+		/* Nothing will keep the view current: stop showing it. */
+		xpv_update_vdso(NULL);
+	}
 }
 
 static void xpv_syscore_shutdown(void *data)
@@ -631,11 +727,19 @@ static int __init xpv_setup_area(void)
 		return -ENOMEM;
 	}
 	xpv_size = size;
-	xpv_nr_pnodes_max = np;
 	return 0;
 }
 
-static int xpv_sysfs_init(void);
+static void xpv_free_area(void)
+{
+	free_pages_exact(xpv_area, xpv_size);
+	kvfree(xpv_copy);
+	xpv_area = NULL;
+	xpv_copy = NULL;
+	xpv_size = 0;
+}
+
+static void xpv_sysfs_init(void);
 
 static int __init xpv_guest_init(void)
 {
@@ -652,25 +756,31 @@ static int __init xpv_guest_init(void)
 		return 0;
 	}
 
-	r = xpv_sysfs_init();
-	if (r)
-		return r;
-
 	mutex_lock(&xpv_lock);
 	r = xpv_setup_area();
-	if (!r) {
-		r = xpv_register();
-		if (r)
-			pr_warn("the host refused the topology area (%u bytes)\n",
-				xpv_size);
+	if (r)
+		goto out;
+	r = xpv_register();
+	if (r) {
+		pr_warn("the host refused the topology area (%u bytes)\n",
+			xpv_size);
+		xpv_free_area();
+		goto out;
 	}
-	if (!r && !xpv_refresh())
-		schedule_delayed_work(&xpv_retry_work, msecs_to_jiffies(10));
+	xpv_sysfs_init();
+	/* The registration's notification may already be queued: harmless. */
+	if (!xpv_refresh()) {
+		xpv_retry_ms = XPV_RETRY_MIN_MS;
+		schedule_delayed_work(&xpv_retry_work,
+				      msecs_to_jiffies(xpv_retry_ms));
+	}
+out:
 	mutex_unlock(&xpv_lock);
 	if (r)
 		return r;
 
 	register_syscore(&xpv_syscore);
+	schedule_delayed_work(&xpv_poll_work, msecs_to_jiffies(XPV_POLL_MS));
 	pr_info("topology area of %u KiB registered, vector %#x\n",
 		xpv_size >> 10, XPV_TOPOLOGY_VECTOR);
 	return 0;
@@ -713,35 +823,21 @@ XPV_SNAP_ATTR(chunk_size, "%lu\n", 1UL << s->chunk_shift);
 XPV_SNAP_ATTR(nr_chunks, "%lu\n", s->nr_chunks);
 XPV_SNAP_ATTR(unknown_bytes, "%llu\n", s->unknown_bytes);
 
-static ssize_t distance_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
+static ssize_t lost_notifications_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
 {
-	struct xpv_snapshot *s;
-	unsigned int i, j;
-	ssize_t len = 0;
-
-	rcu_read_lock();
-	s = rcu_dereference(xpv_snap);
-	if (!s)
-		len = -ENODATA;
-	for (i = 0; s && i < s->nr_pnodes; i++)
-		for (j = 0; j < s->nr_pnodes; j++)
-			len += sysfs_emit_at(buf, len, "%u%c",
-					     s->distance[i * s->nr_pnodes + j],
-					     j + 1 < s->nr_pnodes ? ' ' : '\n');
-	rcu_read_unlock();
-	return len;
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&xpv_poll_found));
 }
-static DEVICE_ATTR_RO(distance);
+static DEVICE_ATTR_RO(lost_notifications);
 
 static struct attribute *xpv_root_attrs[] = {
 	&dev_attr_version.attr,
 	&dev_attr_host_version.attr,
 	&dev_attr_nr_pnodes.attr,
-	&dev_attr_distance.attr,
 	&dev_attr_chunk_size.attr,
 	&dev_attr_nr_chunks.attr,
 	&dev_attr_unknown_bytes.attr,
+	&dev_attr_lost_notifications.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(xpv_root);
@@ -780,9 +876,31 @@ static ssize_t meminfo_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(meminfo);
 
+/* Like nodeN/distance: pnode N's distance to pnode 0, 1, ... */
+static ssize_t distance_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct xpv_snapshot *s;
+	ssize_t len = 0;
+	unsigned int j;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (s && dev->id < s->nr_pnodes) {
+		for (j = 0; j < s->nr_pnodes; j++)
+			len += sysfs_emit_at(buf, len, "%s%u", j ? " " : "",
+					     s->distance[dev->id * s->nr_pnodes + j]);
+	}
+	len += sysfs_emit_at(buf, len, "\n");
+	rcu_read_unlock();
+	return len;
+}
+static DEVICE_ATTR_RO(distance);
+
 static struct attribute *xpv_pnode_attrs[] = {
 	&dev_attr_cpulist.attr,
 	&dev_attr_meminfo.attr,
+	&dev_attr_distance.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(xpv_pnode);
@@ -792,13 +910,15 @@ static void xpv_pnode_release(struct device *dev)
 	kfree(dev);
 }
 
-static int xpv_sysfs_init(void)
+/* Without sysfs the kernel and the vDSO still get the topology. */
+static void xpv_sysfs_init(void)
 {
 	int r = subsys_system_register(&xpv_subsys, xpv_root_groups);
 
 	if (r)
 		pr_warn("cannot create /sys/devices/system/xpv: %d\n", r);
-	return r;
+	else
+		xpv_sysfs_ready = true;
 }
 
 /* Under xpv_lock: pnodeN for each pnode, then wake version's pollers. */
@@ -806,6 +926,8 @@ static void xpv_sysfs_update(const struct xpv_snapshot *s)
 {
 	struct device *dev, *root;
 
+	if (!xpv_sysfs_ready)
+		return;
 	while (xpv_devices < s->nr_pnodes) {
 		dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 		if (!dev)

@@ -8,7 +8,7 @@
 #include <linux/tracepoint.h>
 
 /* The guest took a new topology from the host. */
-TRACE_EVENT(topology_update,
+TRACE_EVENT(xpv_topology_update,
 	    TP_PROTO(u64 version, u64 host_version, unsigned int nr_pnodes,
 		     unsigned int cpus_changed, unsigned long chunks_changed),
 	    TP_ARGS(version, host_version, nr_pnodes, cpus_changed,
