@@ -76,6 +76,7 @@ stage lab-smoke kernel qemu tools -- "$TOP/tools/lab/lab.sh" smoke
 stage lab-kvm-selftests kernel qemu tools selftests -- \
 	"$TOP/tools/lab/lab.sh" kvm-selftests
 stage lab-guest-topology kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-topology
+stage lab-guest-memory kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-memory
 
 echo "# make test took $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -32,8 +32,6 @@
 #include "x86.h"
 #include "xpv.h"
 
-#define XPV_CHUNK_SHIFT		21	/* 2 MiB */
-#define XPV_MAX_PAGES		4096	/* 16 MiB: 8 Mi chunks, 16 TiB of guest */
 #define XPV_FULL_UPDATE		U32_MAX	/* trace: not one vCPU's entry */
 
 /* A page of "unknown" chunk entries, to fill the chunk table with. */
@@ -50,7 +48,7 @@ static bool xpv_guest_has(struct kvm_vcpu *vcpu)
 	return vcpu->arch.pv_cpuid.features & (1u << KVM_FEATURE_XPV);
 }
 
-static u16 xpv_nr_pnodes(void)
+u16 kvm_xpv_nr_pnodes(void)
 {
 	return min_t(unsigned int, nr_node_ids, KVM_XPV_MAX_PNODES);
 }
@@ -62,7 +60,7 @@ static u16 xpv_cpu_pnode(int cpu)
 	if (cpu < 0 || cpu >= nr_cpu_ids)
 		return KVM_XPV_PNODE_UNKNOWN;
 	node = cpu_to_node(cpu);
-	if (node < 0 || node >= xpv_nr_pnodes())
+	if (node < 0 || node >= kvm_xpv_nr_pnodes())
 		return KVM_XPV_PNODE_UNKNOWN;
 	return node;
 }
@@ -86,8 +84,8 @@ void kvm_xpv_destroy_vm(struct kvm *kvm)
 	mutex_destroy(&kvm->arch.xpv.lock);
 }
 
-static int xpv_write(struct kvm *kvm, unsigned int offset, const void *data,
-		     unsigned long len)
+int kvm_xpv_write(struct kvm *kvm, unsigned int offset, const void *data,
+		  unsigned long len)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
 
@@ -101,12 +99,12 @@ static int xpv_write_seq(struct kvm *kvm)
 {
 	__le32 seq = cpu_to_le32(kvm->arch.xpv.seq);
 
-	return xpv_write(kvm, offsetof(struct kvm_xpv_header, seq), &seq,
-			 sizeof(seq));
+	return kvm_xpv_write(kvm, offsetof(struct kvm_xpv_header, seq), &seq,
+			     sizeof(seq));
 }
 
 /* seq odd: the guest retries until the update is complete. */
-static int xpv_begin(struct kvm *kvm)
+int kvm_xpv_begin(struct kvm *kvm)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
 
@@ -119,7 +117,7 @@ static int xpv_begin(struct kvm *kvm)
 }
 
 /* version++ and seq even: the update is visible. */
-static int xpv_end(struct kvm *kvm)
+int kvm_xpv_end(struct kvm *kvm)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	__le64 version;
@@ -128,8 +126,8 @@ static int xpv_end(struct kvm *kvm)
 	smp_wmb();
 	x->version++;
 	version = cpu_to_le64(x->version);
-	if (xpv_write(kvm, offsetof(struct kvm_xpv_header, version), &version,
-		      sizeof(version)))
+	if (kvm_xpv_write(kvm, offsetof(struct kvm_xpv_header, version),
+			  &version, sizeof(version)))
 		return -EFAULT;
 	/* version before seq goes even; pairs with the guest's smp_rmb() */
 	smp_wmb();
@@ -141,7 +139,7 @@ static int xpv_end(struct kvm *kvm)
 }
 
 /* Interrupt the publishing vCPU, unless a notification is outstanding. */
-static bool xpv_notify(struct kvm_vcpu *vcpu)
+bool kvm_xpv_notify(struct kvm_vcpu *vcpu)
 {
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 	struct kvm_lapic_irq irq = {
@@ -163,7 +161,7 @@ static bool xpv_notify(struct kvm_vcpu *vcpu)
 }
 
 /* Highest guest-physical chunk any memslot covers. */
-static u64 xpv_guest_chunks(struct kvm *kvm)
+u64 kvm_xpv_guest_chunks(struct kvm *kvm)
 {
 	struct kvm_memory_slot *slot;
 	struct kvm_memslots *slots;
@@ -178,12 +176,12 @@ static u64 xpv_guest_chunks(struct kvm *kvm)
 }
 
 /* Write the whole area: header, distances, vCPU and chunk tables. */
-static int xpv_publish_all(struct kvm_vcpu *vcpu)
+int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	struct kvm_xpv_header h = {};
-	u64 chunks = xpv_guest_chunks(kvm), i, n;
+	u64 chunks = kvm_xpv_guest_chunks(kvm), i, n;
 	struct kvm_vcpu *v;
 	unsigned long j;
 	u32 flags = 0;
@@ -199,7 +197,7 @@ static int xpv_publish_all(struct kvm_vcpu *vcpu)
 			x->vcpu_pnode[v->vcpu_id] =
 				cpu_to_le16(xpv_cpu_pnode(READ_ONCE(v->cpu)));
 
-	r = xpv_begin(kvm);
+	r = kvm_xpv_begin(kvm);
 	if (r)
 		return r;
 	h.magic = cpu_to_le32(KVM_XPV_MAGIC);
@@ -216,27 +214,27 @@ static int xpv_publish_all(struct kvm_vcpu *vcpu)
 	h.vcpu_offset = cpu_to_le32(x->vcpu_offset);
 	h.chunk_offset = cpu_to_le32(x->chunk_offset);
 	h.area_size = cpu_to_le32(x->layout_size);
-	r = xpv_write(kvm, 0, &h, sizeof(h));
+	r = kvm_xpv_write(kvm, 0, &h, sizeof(h));
 	if (!r)
-		r = xpv_write(kvm, sizeof(h), x->distance,
-			      x->nr_pnodes * x->nr_pnodes);
+		r = kvm_xpv_write(kvm, sizeof(h), x->distance,
+				  x->nr_pnodes * x->nr_pnodes);
 	if (!r)
-		r = xpv_write(kvm, x->vcpu_offset, x->vcpu_pnode,
-			      x->nr_vcpus * sizeof(u16));
+		r = kvm_xpv_write(kvm, x->vcpu_offset, x->vcpu_pnode,
+				  x->nr_vcpus * sizeof(u16));
 	/* Memory placement is not tracked yet: every chunk is unknown. */
 	for (i = 0; !r && i < x->nr_chunks; i += n) {
 		n = min_t(u64, x->nr_chunks - i, ARRAY_SIZE(xpv_unknown));
-		r = xpv_write(kvm, x->chunk_offset + i * sizeof(u16),
-			      xpv_unknown, n * sizeof(u16));
+		r = kvm_xpv_write(kvm, x->chunk_offset + i * sizeof(u16),
+				  xpv_unknown, n * sizeof(u16));
 		cond_resched();
 	}
 	if (r)
 		return r;
-	r = xpv_end(kvm);
+	r = kvm_xpv_end(kvm);
 	if (r)
 		return r;
 	trace_kvm_xpv_publish(XPV_FULL_UPDATE, KVM_XPV_PNODE_UNKNOWN,
-			      x->version, xpv_notify(vcpu));
+			      x->version, kvm_xpv_notify(vcpu));
 	return 0;
 }
 
@@ -299,7 +297,7 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 	struct gfn_to_hva_cache ghc;
 	struct kvm_xpv_header old;
 	u32 nr_vcpus = min_t(u32, kvm->arch.max_vcpu_ids, U16_MAX);
-	u16 nr_pnodes = xpv_nr_pnodes();
+	u16 nr_pnodes = kvm_xpv_nr_pnodes();
 	u32 vcpu_offset, chunk_offset;
 	__le16 *vcpu_pnode;
 	u8 *distance;
@@ -362,7 +360,7 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 	x->chunk_offset = chunk_offset;
 	x->layout_size = x->size;
 	x->notify_pending = false;
-	if (xpv_publish_all(vcpu)) {
+	if (kvm_xpv_publish_all(vcpu)) {
 		xpv_disable(kvm);
 		return 1;
 	}
@@ -426,7 +424,7 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 		x->notify_pending = false;
 		/* Changed since the guest's snapshot: tell it right away. */
 		if (data < x->version)
-			xpv_notify(vcpu);
+			kvm_xpv_notify(vcpu);
 		break;
 	case MSR_KVM_XPV_LIMITS:
 		r = !host;	/* read-only; userspace may restore it */
@@ -460,7 +458,7 @@ int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
 		*data = 0;
 		break;
 	case MSR_KVM_XPV_LIMITS:
-		*data = XPV_CHUNK_SHIFT | (u64)xpv_nr_pnodes() << 8 |
+		*data = XPV_CHUNK_SHIFT | (u64)kvm_xpv_nr_pnodes() << 8 |
 			nr_vcpus << 16 | (u64)XPV_MAX_PAGES << 32;
 		break;
 	default:
@@ -494,14 +492,15 @@ void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
 	    x->vcpu_pnode[vcpu->vcpu_id] == entry)
 		goto out;
 	/* On a failed write the entry stays stale here, so a later update retries. */
-	if (xpv_begin(vcpu->kvm) ||
-	    xpv_write(vcpu->kvm, x->vcpu_offset + vcpu->vcpu_id * sizeof(u16),
-		      &entry, sizeof(entry)) ||
-	    xpv_end(vcpu->kvm))
+	if (kvm_xpv_begin(vcpu->kvm) ||
+	    kvm_xpv_write(vcpu->kvm,
+			  x->vcpu_offset + vcpu->vcpu_id * sizeof(u16),
+			  &entry, sizeof(entry)) ||
+	    kvm_xpv_end(vcpu->kvm))
 		goto out;
 	x->vcpu_pnode[vcpu->vcpu_id] = entry;
 	trace_kvm_xpv_publish(vcpu->vcpu_id, pnode, x->version,
-			      xpv_notify(vcpu));
+			      kvm_xpv_notify(vcpu));
 out:
 	mutex_unlock(&x->lock);
 }

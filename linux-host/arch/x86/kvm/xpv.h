@@ -5,6 +5,19 @@
 #include <linux/kvm_host.h>
 
 #ifdef CONFIG_KVM_XPV
+#define XPV_CHUNK_SHIFT		21	/* 2 MiB */
+#define XPV_MAX_PAGES		4096	/* 16 MiB: 8 Mi chunks, 16 TiB of guest */
+
+/* Writers of the area, under kvm->arch.xpv.lock (xpv.c) */
+u16 kvm_xpv_nr_pnodes(void);
+u64 kvm_xpv_guest_chunks(struct kvm *kvm);
+int kvm_xpv_write(struct kvm *kvm, unsigned int offset, const void *data,
+		  unsigned long len);
+int kvm_xpv_begin(struct kvm *kvm);
+int kvm_xpv_end(struct kvm *kvm);
+bool kvm_xpv_notify(struct kvm_vcpu *vcpu);
+int kvm_xpv_publish_all(struct kvm_vcpu *vcpu);
+
 void kvm_xpv_init_vm(struct kvm *kvm);
 void kvm_xpv_destroy_vm(struct kvm *kvm);
 int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);

@@ -4,8 +4,11 @@
 # Count XPV's publish tracepoint over the whole run.
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 ev=/sys/kernel/tracing/events/kvm/kvm_xpv_publish
-lab_check "tracepoint kvm:kvm_xpv_publish exists" test -d $ev &&
-	echo 1 >$ev/enable && echo 2048 >/sys/kernel/tracing/buffer_size_kb
+mev=/sys/kernel/tracing/events/kvm/kvm_xpv_mem_publish
+lab_check "tracepoints kvm:kvm_xpv_publish and kvm:kvm_xpv_mem_publish exist" \
+	test -d $ev -a -d $mev &&
+	echo 1 >$ev/enable && echo 1 >$mev/enable &&
+	echo 2048 >/sys/kernel/tracing/buffer_size_kb
 
 for t in /lab/kselftest/*; do
 	name=$(basename "$t")
@@ -37,4 +40,10 @@ if [ -d $ev ]; then
 	lab_diag "kvm_xpv_publish fired $n times; last: $(grep 'kvm_xpv_publish:' /sys/kernel/tracing/trace | tail -n1 | sed 's/.*kvm_xpv_publish: //')"
 	# xpv_test publishes at least 1001 migrations and 3 registrations
 	lab_check "kvm_xpv_publish traced every publish of xpv_test" test "$n" -ge 1004
+	echo 0 >$mev/enable
+	m=$(grep -c 'kvm_xpv_mem_publish:' /sys/kernel/tracing/trace)
+	lab_diag "kvm_xpv_mem_publish fired $m times; last: $(grep 'kvm_xpv_mem_publish:' /sys/kernel/tracing/trace | tail -n1 | sed 's/.*kvm_xpv_mem_publish: //')"
+	# xpv_mem_test: first touch, the move, the burst, two memslots added
+	lab_check "kvm_xpv_mem_publish traced the memory updates of xpv_mem_test" \
+		test "$m" -ge 4
 fi

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPV: publish which host NUMA node backs each chunk of guest memory.
+ *
+ * KVM keeps, per VM, the pnode it last published for every chunk
+ * (2 MiB) of guest-physical memory up to the end of the highest memslot:
+ * the node holding most of the chunk's present pages, or "unknown" when
+ * none is present or the chunk is in no memslot.  Per chunk that costs
+ * 2 bytes for the map and 2 bits for the dirty and recheck bitmaps, about
+ * 1.1 KiB per GiB of guest memory.
+ *
+ * Chunks are not polled.  They are marked dirty when their placement may
+ * have changed:
+ *
+ *  - by the MMU notifier (kvm_unmap_gfn_range()), which page migration,
+ *    NUMA balancing, swap, THP collapse and balloon deflation all raise;
+ *  - by the fault path, when the pfn KVM just learned sits on another
+ *    node than the chunk's published one (first touch included);
+ *  - all of them when the memslots change.
+ *
+ * Marking happens in atomic context: it sets bits and arms a delayed work
+ * (XPV_MEM_DELAY_MS), so a burst of migrations yields one update.  The
+ * work only makes a request of the vCPU that registered the area; that
+ * vCPU, in KVM_RUN (halted or not), looks up at most XPV_MEM_BATCH dirty
+ * chunks with get_user_pages(FOLL_NOFAULT) (nothing is faulted in),
+ * publishes the chunks whose pnode changed through the same
+ * seq/version path as vCPU moves, notifies the guest (coalesced until
+ * acknowledged) and asks for the next batch if chunks remain.
+ *
+ * A chunk caught in the middle of a migration can look half-empty: its
+ * pages are unmapped before the migration notifies and mapped again
+ * after.  Such a chunk is looked at once more XPV_MEM_RECHECK_MS later.
+ * Staleness bound, for chunks the guest does not touch: a change is
+ * published XPV_MEM_DELAY_MS after the first invalidation of a burst plus
+ * the time to run the publishing vCPU and its batches; a chunk seen
+ * mid-migration is right after XPV_MEM_RECHECK_MS at the latest.
+ */
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include <asm/kvm_xpv.h>
+
+#include "trace.h"
+#include "x86.h"
+#include "xpv.h"
+
+#define XPV_CHUNK_PAGES		(1UL << (XPV_CHUNK_SHIFT - PAGE_SHIFT))
+#define XPV_MEM_DELAY_MS	100
+#define XPV_MEM_RECHECK_MS	1000
+#define XPV_MEM_BATCH		64	/* chunks looked up per vCPU request */
+#define XPV_MEM_SYNC_CHUNKS	1024	/* looked up at once on registration */
+#define XPV_MEM_EMPTY_PER_LOOKUP 64	/* chunks in no memslot per lookup */
+#define XPV_GUP_BATCH		64	/* pages per get_user_pages() */
+
+static struct kvm *xpv_to_kvm(struct kvm_xpv *x)
+{
+	return container_of(container_of(x, struct kvm_arch, xpv), struct kvm,
+			    arch);
+}
+
+/* The area's vCPU publishes memory changes; get it to run its request. */
+static void xpv_mem_kick(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+
+	vcpu = kvm_get_vcpu(kvm, READ_ONCE(kvm->arch.xpv.mem_vcpu_idx));
+	if (!vcpu)
+		return;
+	kvm_make_request(KVM_REQ_XPV_MEM, vcpu);
+	/* A halted vCPU serves it from vcpu_run() without waking the guest. */
+	kvm_make_request(KVM_REQ_UNBLOCK, vcpu);
+	kvm_vcpu_kick(vcpu);
+}
+
+static void xpv_mem_work_fn(struct work_struct *work)
+{
+	struct kvm_xpv *x = container_of(to_delayed_work(work), struct kvm_xpv,
+					 mem_work);
+
+	xpv_mem_kick(xpv_to_kvm(x));
+}
+
+static void xpv_recheck_work_fn(struct work_struct *work)
+{
+	struct kvm_xpv *x = container_of(to_delayed_work(work), struct kvm_xpv,
+					 recheck_work);
+
+	spin_lock(&x->mem_lock);
+	if (x->mem_dirty)
+		bitmap_or(x->mem_dirty, x->mem_dirty, x->mem_recheck,
+			  x->map_chunks);
+	spin_unlock(&x->mem_lock);
+	xpv_mem_kick(xpv_to_kvm(x));
+}
+
+void kvm_xpv_mem_init_vm(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	spin_lock_init(&x->mem_lock);
+	INIT_DELAYED_WORK(&x->mem_work, xpv_mem_work_fn);
+	INIT_DELAYED_WORK(&x->recheck_work, xpv_recheck_work_fn);
+}
+
+/* Before the vCPUs go: no work may run, and none be queued, after this. */
+void kvm_xpv_mem_pre_destroy_vm(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	spin_lock(&x->mem_lock);
+	x->mem_dying = true;
+	spin_unlock(&x->mem_lock);
+	cancel_delayed_work_sync(&x->mem_work);
+	cancel_delayed_work_sync(&x->recheck_work);
+}
+
+/* Under mem_lock: chunks [first, last] are dirty, the work will see them. */
+static void xpv_mem_mark(struct kvm_xpv *x, u64 first, u64 last)
+{
+	lockdep_assert_held(&x->mem_lock);
+	if (!x->mem_dirty || x->mem_dying || first >= x->map_chunks)
+		return;
+	last = min(last, x->map_chunks - 1);
+	bitmap_set(x->mem_dirty, first, last - first + 1);
+	queue_delayed_work(system_wq, &x->mem_work,
+			   msecs_to_jiffies(XPV_MEM_DELAY_MS));
+}
+
+/* MMU notifier, under mmu_lock: the pages of [start, end) may have moved. */
+void kvm_xpv_mem_invalidate(struct kvm *kvm, gfn_t start, gfn_t end)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	if (!READ_ONCE(x->enabled) || start >= end)
+		return;
+	spin_lock(&x->mem_lock);
+	xpv_mem_mark(x, start / XPV_CHUNK_PAGES, (end - 1) / XPV_CHUNK_PAGES);
+	spin_unlock(&x->mem_lock);
+}
+
+static u16 xpv_node_pnode(int nid)
+{
+	return nid >= 0 && nid < kvm_xpv_nr_pnodes() ? nid :
+						       KVM_XPV_PNODE_UNKNOWN;
+}
+
+/* Fault path: KVM learned that @pfn backs @gfn. */
+void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	u64 chunk = gfn / XPV_CHUNK_PAGES;
+	u16 pnode;
+
+	if (!READ_ONCE(x->enabled) || !pfn_valid(pfn))
+		return;
+	pnode = xpv_node_pnode(page_to_nid(pfn_to_page(pfn)));
+	spin_lock(&x->mem_lock);
+	if (x->chunk_pnode && chunk < x->map_chunks &&
+	    le16_to_cpu(READ_ONCE(x->chunk_pnode[chunk])) != pnode &&
+	    !test_bit(chunk, x->mem_dirty))
+		xpv_mem_mark(x, chunk, chunk);
+	spin_unlock(&x->mem_lock);
+}
+
+/* Memslots were created, deleted or moved: size the map again. */
+void kvm_xpv_mem_memslots_changed(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	if (!READ_ONCE(x->enabled))
+		return;
+	spin_lock(&x->mem_lock);
+	if (!x->mem_dying) {
+		WRITE_ONCE(x->mem_resize, true);
+		queue_delayed_work(system_wq, &x->mem_work,
+				   msecs_to_jiffies(XPV_MEM_DELAY_MS));
+	}
+	spin_unlock(&x->mem_lock);
+}
+
+/*
+ * Count the present pages of [hva, hva + n pages) per node, without
+ * faulting anything in; mmap_lock held.  Not gup_fast: it refuses the
+ * pages NUMA balancing has made PROT_NONE for its hinting faults, and on
+ * a host with NUMA balancing that is much of an idle guest's memory.
+ * (The pages found are marked accessed, as any GUP does.)  Returns the
+ * number of pages not present.
+ */
+static unsigned long xpv_count_pages(unsigned long hva, unsigned long n,
+				     u32 *count)
+{
+	struct page *pages[XPV_GUP_BATCH];
+	unsigned long missing = 0;
+	int got, i, want;
+	u16 p;
+
+	while (n) {
+		want = min_t(unsigned long, n, XPV_GUP_BATCH);
+		got = get_user_pages(hva, want, FOLL_NOFAULT, pages);
+		if (got < 0)
+			got = 0;
+		for (i = 0; i < got; i++) {
+			struct folio *folio = page_folio(pages[i]);
+
+			/* Never-written memory all shares one zero page. */
+			if (is_zero_folio(folio) || is_huge_zero_folio(folio)) {
+				missing++;
+			} else {
+				p = xpv_node_pnode(folio_nid(folio));
+				if (p != KVM_XPV_PNODE_UNKNOWN)
+					count[p]++;
+			}
+			put_page(pages[i]);
+		}
+		if (got < want) {	/* page @got is not present: skip it */
+			missing++;
+			got++;
+		}
+		hva += (unsigned long)got << PAGE_SHIFT;
+		n -= got;
+	}
+	return missing;
+}
+
+/*
+ * The pnode holding most present pages of @chunk, or unknown.  *@covered
+ * says whether a memslot covers part of the chunk, *@partial whether
+ * memslot pages of the chunk were not present.
+ */
+static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
+			    bool *partial)
+{
+	gfn_t start = chunk * XPV_CHUNK_PAGES, end = start + XPV_CHUNK_PAGES;
+	u32 count[KVM_XPV_MAX_PNODES] = {};
+	struct kvm_memslot_iter iter;
+	struct kvm_memory_slot *slot;
+	unsigned long missing = 0;
+	u16 best = KVM_XPV_PNODE_UNKNOWN;
+	gfn_t s, e;
+	int p;
+
+	*partial = false;
+	*covered = false;
+	kvm_for_each_memslot_in_gfn_range(&iter, kvm_memslots(kvm), start, end) {
+		slot = iter.slot;
+		if (!kvm_is_visible_memslot(slot))
+			continue;
+		s = max(start, slot->base_gfn);
+		e = min(end, slot->base_gfn + slot->npages);
+		if (!*covered)
+			mmap_read_lock(current->mm);
+		*covered = true;
+		missing += xpv_count_pages(__gfn_to_hva_memslot(slot, s), e - s,
+					   count);
+	}
+	if (*covered)
+		mmap_read_unlock(current->mm);
+	for (p = 0; p < kvm_xpv_nr_pnodes(); p++)
+		if (count[p] && (best == KVM_XPV_PNODE_UNKNOWN ||
+				 count[p] > count[best]))
+			best = p;
+	*partial = missing;
+	return best;
+}
+
+static void xpv_mem_free_map(__le16 *map, unsigned long *dirty,
+			     unsigned long *recheck)
+{
+	kvfree(map);
+	bitmap_free(dirty);
+	bitmap_free(recheck);
+}
+
+/*
+ * Under x->lock: a map for the memslots as they are now.  Chunks keep
+ * their pnode; all are marked dirty, so the ones that left a memslot read
+ * unknown and new ones get looked up.
+ */
+static int xpv_mem_resize(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	u64 chunks = kvm_xpv_guest_chunks(kvm), keep;
+	unsigned long *dirty, *recheck;
+	__le16 *map, *old_map;
+	u64 i;
+
+	map = kvmalloc_array(max(chunks, 1ULL), sizeof(*map),
+			     GFP_KERNEL_ACCOUNT);
+	dirty = bitmap_zalloc(max(chunks, 1ULL), GFP_KERNEL_ACCOUNT);
+	recheck = bitmap_zalloc(max(chunks, 1ULL), GFP_KERNEL_ACCOUNT);
+	if (!map || !dirty || !recheck) {
+		xpv_mem_free_map(map, dirty, recheck);
+		return -ENOMEM;
+	}
+	keep = x->chunk_pnode ? min(chunks, x->map_chunks) : 0;
+	if (keep)
+		memcpy(map, x->chunk_pnode, keep * sizeof(*map));
+	for (i = keep; i < chunks; i++)
+		map[i] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN);
+	bitmap_fill(dirty, chunks);
+
+	spin_lock(&x->mem_lock);
+	swap(x->mem_dirty, dirty);
+	swap(x->mem_recheck, recheck);
+	old_map = x->chunk_pnode;
+	x->chunk_pnode = map;
+	x->map_chunks = chunks;
+	spin_unlock(&x->mem_lock);
+	xpv_mem_free_map(old_map, dirty, recheck);
+	return 0;
+}
+
+/* Under x->lock: tracking stops, no work will use the map. */
+void kvm_xpv_mem_disable(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	unsigned long *dirty, *recheck;
+	__le16 *map;
+
+	spin_lock(&x->mem_lock);
+	map = x->chunk_pnode;
+	dirty = x->mem_dirty;
+	recheck = x->mem_recheck;
+	x->chunk_pnode = NULL;
+	x->mem_dirty = NULL;
+	x->mem_recheck = NULL;
+	x->map_chunks = 0;
+	x->mem_resize = false;
+	spin_unlock(&x->mem_lock);
+	/* The works only kick a vCPU, which finds nothing to do. */
+	xpv_mem_free_map(map, dirty, recheck);
+}
+
+/*
+ * Under x->lock: look up dirty chunks, at most @budget with memory (and
+ * 64 times as many without), and take their pnodes into the map.  The
+ * indexes of the chunks that changed go to @changed (room for @budget);
+ * returns how many, or -errno.  *@more says dirty chunks remain,
+ * *@nr_looked how many with memory were looked up.
+ */
+static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
+			 bool *more, unsigned long *nr_looked)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	unsigned long chunk = 0, looked = 0, empty = 0, n = 0;
+	bool covered, partial, recheck = false;
+	__le16 entry;
+
+	*more = false;
+	*nr_looked = 0;
+	/* get_user_pages() walks current->mm: only the VM's process may look. */
+	if (current->mm != kvm->mm)
+		return -EINVAL;
+	for (;;) {
+		/*
+		 * The budget bounds the page lookups; a chunk in no memslot
+		 * costs a memslot search only, and counts for less.
+		 */
+		bool full = looked == budget || n == budget ||
+			    empty == budget * XPV_MEM_EMPTY_PER_LOOKUP;
+
+		spin_lock(&x->mem_lock);
+		chunk = find_next_bit(x->mem_dirty, x->map_chunks, chunk);
+		if (chunk < x->map_chunks) {
+			if (full)
+				*more = true;
+			else
+				clear_bit(chunk, x->mem_dirty);
+		}
+		spin_unlock(&x->mem_lock);
+		if (chunk >= x->map_chunks || full)
+			break;
+
+		entry = cpu_to_le16(xpv_chunk_lookup(kvm, chunk, &covered,
+						     &partial));
+		if (covered)
+			looked++;
+		else
+			empty++;
+		/* Half there: mid-migration perhaps; once more, later. */
+		if (!partial)
+			clear_bit(chunk, x->mem_recheck);
+		else if (!test_and_set_bit(chunk, x->mem_recheck))
+			recheck = true;
+		else
+			clear_bit(chunk, x->mem_recheck);
+
+		if (entry != x->chunk_pnode[chunk]) {
+			WRITE_ONCE(x->chunk_pnode[chunk], entry);
+			changed[n++] = chunk;
+		}
+		chunk++;
+		cond_resched();
+	}
+	if (recheck) {
+		spin_lock(&x->mem_lock);
+		if (!x->mem_dying)
+			queue_delayed_work(system_wq, &x->recheck_work,
+					   msecs_to_jiffies(XPV_MEM_RECHECK_MS));
+		spin_unlock(&x->mem_lock);
+	}
+	*nr_looked = looked;
+	return n;
+}
+
+/*
+ * Registration, under x->lock: a map for the current memslots, with up
+ * to XPV_MEM_SYNC_CHUNKS chunks looked up now so the first publish is
+ * already right for small VMs; the work does the rest.
+ */
+int kvm_xpv_mem_enable(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	unsigned long looked;
+	bool more;
+	u64 *changed;
+	long r;
+
+	if (xpv_mem_resize(kvm))
+		return -ENOMEM;
+	WRITE_ONCE(x->mem_vcpu_idx, vcpu->vcpu_idx);
+	/* kvm_xpv_publish_all() writes the whole map next. */
+	changed = kvmalloc_array(XPV_MEM_SYNC_CHUNKS, sizeof(*changed),
+				 GFP_KERNEL_ACCOUNT);
+	r = changed ? xpv_mem_scan(kvm, XPV_MEM_SYNC_CHUNKS, changed, &more,
+				   &looked) : -ENOMEM;
+	kvfree(changed);
+	if (r >= 0 && !more)
+		return 0;
+	spin_lock(&x->mem_lock);
+	if (!x->mem_dying)
+		queue_delayed_work(system_wq, &x->mem_work, 0);
+	spin_unlock(&x->mem_lock);
+	return 0;
+}
+
+/* KVM_REQ_XPV_MEM, in the publishing vCPU's KVM_RUN. */
+void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	u64 changed[XPV_MEM_BATCH];
+	unsigned long looked;
+	bool more = false;
+	__le16 entry;
+	long n, i;
+
+	mutex_lock(&x->lock);
+	if (!x->enabled)
+		goto out;
+	if (READ_ONCE(x->mem_resize)) {
+		WRITE_ONCE(x->mem_resize, false);
+		if (xpv_mem_resize(kvm)) {
+			WRITE_ONCE(x->mem_resize, true);
+			more = true;	/* try again later */
+			goto out;
+		}
+		/* New nr_chunks: the whole area, then the lookups. */
+		if (kvm_xpv_publish_all(vcpu))
+			goto out;
+	}
+	/* Look first, then write: the guest's readers wait only for the writes. */
+	n = xpv_mem_scan(kvm, XPV_MEM_BATCH, changed, &more, &looked);
+	if (n <= 0)
+		goto out;
+	if (kvm_xpv_begin(kvm))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (changed[i] >= x->nr_chunks)
+			continue;	/* beyond a truncated area */
+		entry = x->chunk_pnode[changed[i]];
+		if (kvm_xpv_write(kvm, x->chunk_offset + changed[i] * sizeof(u16),
+				  &entry, sizeof(entry)))
+			goto out;	/* the area's memory went away */
+	}
+	if (kvm_xpv_end(kvm))
+		goto out;
+	kvm->stat.xpv_mem_updates++;
+	kvm->stat.xpv_mem_chunks += n;
+	trace_kvm_xpv_mem_publish(looked, n, x->version, kvm_xpv_notify(vcpu));
+out:
+	mutex_unlock(&x->lock);
+	/* The next batch after the guest ran a little. */
+	if (more) {
+		spin_lock(&x->mem_lock);
+		if (!x->mem_dying)
+			queue_delayed_work(system_wq, &x->mem_work, 1);
+		spin_unlock(&x->mem_lock);
+	}
+}

@@ -1,0 +1,23 @@
+# L2 half of guest-memory (see l1.sh).
+x=/sys/devices/system/xpv
+kb() { sed 's/.*MemTotal: *\([0-9]*\) kB/\1/' $x/pnode"$1"/meminfo; }
+share1() { # node 1's share of the known memory, per mille
+	_a=$(kb 0)
+	_b=$(kb 1)
+	[ $((_a + _b)) -gt 0 ] && echo $((_b * 1000 / (_a + _b)))
+}
+report() {
+	echo "XPVSYNC $1 $(kb 0) $(kb 1) $(($(cat $x/unknown_bytes) / 1024))"
+}
+
+on_pnode0() { _s=$(share1) && [ "$_s" -le 50 ]; }
+on_pnode1() { _s=$(share1) && [ "$_s" -ge 900 ]; }
+
+# L1 binds this VM's memory to node 0.  Wait for the chunks to be known.
+lab_check "L2's memory is known and on pnode 0" lab_wait_for 120 on_pnode0
+report before
+lab_check "L2 sees pnode 1 take its memory" lab_wait_for 240 on_pnode1
+report after
+grep '^xpv_' /proc/vmstat | sed 's/^/XPVLAB # L2:   vmstat /'
+lab_check "no malformed area seen" grep -qx 'xpv_malformed 0' /proc/vmstat
+sleep 5		# L1 reads its KVM statistics for this VM meanwhile
