@@ -96,9 +96,13 @@ test: deps
 # only on whether they ran.
 bench: build
 	@mkdir -p $(BUILD)/lab; rc=0; \
-	tools/lab/lab.sh $(LABOPTS) bench-vdso >$(BUILD)/lab/bench-vdso.out || rc=$$?; \
-	cat $(BUILD)/lab/bench-vdso.out; echo; \
-	grep -h 'bench:' $(BUILD)/lab/bench-vdso.out | sed 's/^# L2: /bench-vdso: /'; \
+	for b in bench-vdso bench-memory; do \
+		tools/lab/lab.sh $(LABOPTS) $$b >$(BUILD)/lab/$$b.out || rc=$$?; \
+		cat $(BUILD)/lab/$$b.out; echo; \
+	done; \
+	for b in bench-vdso bench-memory; do \
+		grep -h 'bench:' $(BUILD)/lab/$$b.out | sed "s/^# L[12]: bench:/$$b:/"; \
+	done; \
 	exit $$rc
 
 clean:

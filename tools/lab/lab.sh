@@ -270,7 +270,8 @@ run_once() {
 				esac
 			done < <(tr -d '\r' <"$log" | grep -o 'XPVLAB \(ok\|not ok\|#\) .*')
 			# A kernel in trouble fails the run even when every check passed.
-			bad=$(tr -d '\r' <"$log" | grep -E -m3 'Kernel panic|BUG:|Oops|WARNING: CPU:|general protection fault|rcu: INFO|self-detected stall|Call Trace:' || true)
+			# (Diagnostics quoting another console do not count.)
+			bad=$(tr -d '\r' <"$log" | grep -v 'XPVLAB # ' | grep -E -m3 'Kernel panic|BUG:|Oops|WARNING: CPU:|general protection fault|rcu: INFO|self-detected stall|Call Trace:' || true)
 			if [ -n "$bad" ]; then
 				tap "not ok" "$level kernel stayed healthy # $(echo "$bad" | head -n1)"
 			elif [ -s "$log" ]; then

@@ -51,12 +51,13 @@ lab_l2_cmdline() {
 
 # lab_l2_start [QEMU-ARGS...]: start L2 in the background.  Its console
 # goes to /tmp/l2.log and to the harness; its exit status to /tmp/l2.rc.
+# $LAB_L2_PREFIX, if set, runs QEMU (e.g. "numactl --membind=0").
 lab_l2_start() {
-	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid
-	lab_diag "starting L2: $(lab_l2_cmdline "$@")"
+	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed
+	lab_diag "starting L2: ${LAB_L2_PREFIX:+$LAB_L2_PREFIX }$(lab_l2_cmdline "$@")"
 	(
-		eval timeout "$LAB_L2_TIMEOUT" "$(lab_l2_cmdline -serial stdio "$@")" \
-			</dev/null
+		eval timeout "$LAB_L2_TIMEOUT" $LAB_L2_PREFIX \
+			"$(lab_l2_cmdline -serial stdio "$@")" </dev/null
 		echo $? >/tmp/l2.rc
 	) 2>&1 | tee /tmp/l2.log >/dev/ttyS1 &
 }
@@ -128,6 +129,15 @@ lab_kvm_stat() {
 	cat /sys/kernel/debug/kvm/"$(lab_l2_pid)"-*/"$1"
 }
 
+# lab_l2_tail: the end of this L2's console, once per L2 run, so a
+# failure shows why L2 went quiet even when later runs fill the log.
+lab_l2_tail() {
+	[ ! -f /tmp/l2.tailed ] || return 0
+	: >/tmp/l2.tailed
+	echo "last lines of L2's console:"
+	tail -n 30 /tmp/l2.log | tr -d '\r' | sed 's/^/  | /'
+}
+
 # lab_l2_wait_line SECONDS PATTERN: wait for a line of L2's console;
 # fails at once when L2 has exited without printing it.
 lab_l2_wait_line() {
@@ -136,10 +146,12 @@ lab_l2_wait_line() {
 		if [ -f /tmp/l2.rc ]; then
 			grep -q "$2" /tmp/l2.log 2>/dev/null && return 0
 			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
+			lab_l2_tail
 			return 1
 		fi
 		if [ "$(date +%s)" -ge "$_deadline" ]; then
 			echo "no '$2' from L2 within $1 s"
+			lab_l2_tail
 			return 1
 		fi
 		sleep 0.2

@@ -12,6 +12,6 @@ lab_check "L1 KVM uses SVM with nested paging" \
 lab_l2_start
 # While L2 runs, L1's KVM has a VM for it (debugfs: <pid>-<fd>).
 lab_check "L1 KVM runs a VM for L2" \
-	lab_wait_for 60 sh -c 'ls -d /sys/kernel/debug/kvm/*-* >/dev/null 2>&1'
+	lab_wait_for 60 sh -c 'ls -d /sys/kernel/debug/kvm/"$(cat /tmp/l2.pid)"-* >/dev/null 2>&1'
 lab_check "L2's QEMU exited cleanly" lab_l2_wait
 lab_check "L2 completed its scenario" grep -q "XPVLAB done L2" /tmp/l2.log
