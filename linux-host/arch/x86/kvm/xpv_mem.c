@@ -442,7 +442,7 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_xpv *x = &kvm->arch.xpv;
-	u64 changed[XPV_MEM_BATCH];
+	u64 changed[XPV_MEM_BATCH], start = ktime_get_ns();
 	unsigned long looked;
 	bool more = false;
 	__le16 entry;
@@ -480,7 +480,8 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 		goto out;
 	kvm->stat.xpv_mem_updates++;
 	kvm->stat.xpv_mem_chunks += n;
-	trace_kvm_xpv_mem_publish(looked, n, x->version, kvm_xpv_notify(vcpu));
+	trace_kvm_xpv_mem_publish(looked, n, x->version, kvm_xpv_notify(vcpu),
+				  ktime_get_ns() - start);
 out:
 	mutex_unlock(&x->lock);
 	/* The next batch after the guest ran a little. */
