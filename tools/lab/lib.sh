@@ -146,6 +146,8 @@ lab_l2_wait_line() {
 		if [ -f /tmp/l2.rc ]; then
 			grep -q "$2" /tmp/l2.log 2>/dev/null && return 0
 			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
+			grep -q "XPVLAB # L2: up" /tmp/l2.log ||
+				echo "L2 stopped while booting, before its init ran"
 			lab_l2_tail
 			return 1
 		fi
