@@ -77,6 +77,7 @@ stage lab-kvm-selftests kernel qemu tools selftests -- \
 	"$TOP/tools/lab/lab.sh" kvm-selftests
 stage lab-guest-topology kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-topology
 stage lab-guest-memory kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-memory
+stage lab-guest-migrate kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-migrate
 
 echo "# make test took $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -129,6 +129,40 @@ lab_kvm_stat() {
 	cat /sys/kernel/debug/kvm/"$(lab_l2_pid)"-*/"$1"
 }
 
+# lab_qmp COMMAND-JSON...: send QMP commands to L2's QEMU (xpv-qmp).
+lab_qmp() { xpv-qmp /tmp/l2.qmp "$@"; }
+
+# query-xpv's reply, one object a line; QEMU keeps members in no order.
+lab_xpv_objects() { lab_qmp '{"execute":"query-xpv"}' | tr '{' '\n'; }
+
+# lab_xpv_vcpu_pnode N: the pnode L1's KVM published for L2's vCPU N, as
+# QMP query-xpv reports it (nothing while unknown).
+lab_xpv_vcpu_pnode() {
+	lab_xpv_objects | grep "\"cpu-index\": $1[,}]" |
+		sed -n 's/.*"pnode": \([0-9]*\).*/\1/p'
+}
+
+# lab_xpv_pnode_kb P: L2's memory on pnode P in kB, as query-xpv reports it.
+lab_xpv_pnode_kb() {
+	_b=$(lab_xpv_objects | grep '"memory": ' | grep "\"pnode\": $1[,}]" |
+		sed -n 's/.*"memory": \([0-9]*\).*/\1/p')
+	echo $((${_b:-0} / 1024))
+}
+
+# lab_l2_start_apart: start L2 (named l2) and pin its vCPU 0 to the first
+# CPU of L1 node 0, vCPU 1 to that of node 1.  Sets n0 and n1 (those
+# CPUs), t0 and t1 (the vCPU threads).
+lab_l2_start_apart() {
+	n0=$(lab_node_cpu 0)
+	n1=$(lab_node_cpu 1)
+	lab_l2_start -name l2,debug-threads=on
+	lab_check "L2's vCPU threads are up" lab_wait_for 60 lab_vcpu_tid 1
+	t0=$(lab_vcpu_tid 0)
+	t1=$(lab_vcpu_tid 1)
+	lab_check "pin vCPU 0 (thread $t0) to CPU $n0 on node 0, vCPU 1 (thread $t1) to CPU $n1 on node 1" \
+		sh -c "taskset -p -c $n0 $t0 && taskset -p -c $n1 $t1"
+}
+
 # lab_l2_tail: the end of this L2's console, once per L2 run, so a
 # failure shows why L2 went quiet even when later runs fill the log.
 lab_l2_tail() {

@@ -2,15 +2,8 @@
 # L2's vCPU threads on its NUMA nodes and checks what L2 believes against
 # where the threads really run.  A second L2 boots with xpv=off.
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
-n0=$(lab_node_cpu 0)
-n1=$(lab_node_cpu 1)
 
-lab_l2_start -name l2,debug-threads=on
-lab_check "L2's vCPU threads are up" lab_wait_for 60 lab_vcpu_tid 1
-t0=$(lab_vcpu_tid 0)
-t1=$(lab_vcpu_tid 1)
-lab_check "pin vCPU 0 (thread $t0) to CPU $n0 on node 0, vCPU 1 (thread $t1) to CPU $n1 on node 1" \
-	sh -c "taskset -p -c $n0 $t0 && taskset -p -c $n1 $t1"
+lab_l2_start_apart
 
 # 1. The initial view matches where L1 runs each vCPU thread.
 lab_check "L2 reported its view" lab_l2_wait_line 240 '^XPVSYNC view'
@@ -25,15 +18,46 @@ for v in 0 1; do
 done
 lab_check "L1 KVM published L2's topology: xpv_updates $(lab_kvm_stat xpv_updates) >= 1" \
 	test "$(lab_kvm_stat xpv_updates)" -ge 1
+# QEMU's view (query-xpv, from KVM's statistics) agrees with L2's.
+for v in 0 1; do
+	mine=$(echo "$view" | sed -n "s/.* cpu$v=\([0-9]*\) .*/\1/p")
+	lab_check "query-xpv: vCPU $v on pnode $(lab_xpv_vcpu_pnode $v), as L2 reads it ($mine)" \
+		test "$(lab_xpv_vcpu_pnode $v)" = "$mine" -a -n "$mine"
+done
+xpvctl show l2 | sed 's/^/XPVLAB # L1:   xpvctl show: /'
 
 # 2. A move: vCPU 1 to node 0.  L2 checks the version, poll(), sysfs, vDSO.
 lab_check "L2 is waiting for vCPU 1 to move" lab_l2_wait_line 120 '^XPVSYNC armed cpu=1'
-lab_check "move vCPU 1 (thread $t1) to CPU $n0 on node 0" taskset -p -c "$n0" "$t1"
+lab_check "xpvctl vcpu l2 1 0: vCPU 1 (thread $t1) to node 0" xpvctl vcpu l2 1 0
 vcpu1_on_node0() { [ "$(lab_cpu_node "$(lab_thread_cpu "$t1")")" = 0 ]; }
 lab_check "L2's vCPU 1 thread now runs on node 0" lab_wait_for 30 vcpu1_on_node0
 
 # 3. xpvtop in L2 redraws when vCPU 1 goes back to node 1.
 lab_check "xpvtop runs in L2" lab_l2_wait_line 120 '^XPVSYNC xpvtop running'
+lab_check "query-xpv after the move: vCPU 1 on pnode 0, as L2 saw it" \
+	test "$(lab_xpv_vcpu_pnode 1)" = 0
+xpvctl show l2 | sed 's/^/XPVLAB # L1:   xpvctl show: /'
+xpvctl list | sed 's/^/XPVLAB # L1:   xpvctl list: /'
+lab_check "xpvctl list shows L2 with its topology version" \
+	sh -c "xpvctl list | grep -Eq '^l2 +[0-9]+ +[1-9][0-9]* +/tmp/l2.qmp'"
+# fails_with TEXT CMD...: CMD fails and says TEXT.
+fails_with() {
+	_want=$1
+	shift
+	_out=$("$@" 2>&1) && return 1
+	echo "$_out"
+	echo "$_out" | grep -q "$_want"
+}
+lab_check "xpvctl: an unknown VM is a clear error" \
+	fails_with "no VM named 'nosuch'" xpvctl vcpu nosuch 1 0
+lab_check "xpvctl: an unknown vCPU is a clear error" \
+	fails_with "has no vCPU 7 (it has 2)" xpvctl vcpu l2 7 0
+lab_check "xpvctl: an unknown node is a clear error" \
+	fails_with "host node 9 does not exist" xpvctl vcpu l2 1 9
+lab_check "xpvctl: an unknown node for memory is a clear error" \
+	fails_with "host node 9 does not exist" xpvctl mem l2 9
+lab_check "xpvctl: a bad vCPU number is a clear error" \
+	fails_with "'x' is not a vCPU number" xpvctl vcpu l2 x 0
 lab_check "move vCPU 1 (thread $t1) back to CPU $n1 on node 1" taskset -p -c "$n1" "$t1"
 lab_check "L2 with XPV ran to completion" lab_l2_wait
 

@@ -1,0 +1,80 @@
+# XPV across migration.  L2 (kvm-xpv=on) runs with vCPU 0 on L1 node 0
+# and vCPU 1 on node 1.  L1 saves it to a file with QMP "migrate"
+# (the path of a live migration, to "exec:cat"), then restores it in a
+# second QEMU whose threads all run on node 1.  The destination's KVM
+# must republish the topology as it finds it (vCPU 0 now on pnode 1) and
+# notify L2, and a later vCPU move must still reach L2.  A destination
+# started without kvm-xpv=on must refuse the stream.
+xpv_cpu="$LAB_L2_CPU,kvm-xpv=on"
+plain_cpu=$LAB_L2_CPU
+LAB_L2_CPU=$xpv_cpu
+mig=/tmp/l2.mig
+migrated() {
+	_s=$(lab_qmp '{"execute":"query-migrate"}') || return 2
+	case $_s in
+	*'"status": "completed"'*) return 0 ;;
+	*'"status": "failed"'* | *'"status": "cancelled"'*)
+		echo "$_s"
+		return 2 ;;
+	esac
+	return 1
+}
+wait_migrated() {
+	_deadline=$(($(date +%s) + $1))
+	while :; do
+		migrated
+		case $? in 0) return 0 ;; 2) return 1 ;; esac
+		[ "$(date +%s)" -lt "$_deadline" ] || return 1
+		sleep 0.5
+	done
+}
+
+lab_l2_start_apart
+lab_check "L2 saw the placement and waits for vCPU 0 to move" \
+	lab_l2_wait_line 240 '^XPVSYNC armed cpu=0 pnode=0'
+lab_check "query-xpv on the source: vCPU 0 on pnode 0" \
+	test "$(lab_xpv_vcpu_pnode 0)" = 0
+src_updates=$(lab_kvm_stat xpv_updates)
+
+# 1. Save: migrate to a file, as fast as L1 can write it.
+rm -f $mig
+lab_check "QMP: migrate to $mig" lab_qmp \
+	'{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":4294967296}}' \
+	"{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > $mig\"}}"
+lab_check "the migration completed" wait_migrated 300
+lab_diag "migration stream: $(wc -c <$mig) bytes; source KVM published $src_updates updates"
+lab_check "QMP: quit the source" lab_qmp '{"execute":"quit"}'
+lab_check "the source QEMU exited cleanly" lab_l2_wait
+
+# 2. A destination without kvm-xpv=on refuses the stream.
+LAB_L2_CPU=$plain_cpu
+out=$(eval timeout 300 "$(lab_l2_cmdline -name bad -serial none \
+	-incoming "'exec:cat $mig'")" 2>&1)
+rc=$?
+LAB_L2_CPU=$xpv_cpu
+echo "$out" | tail -n 3 | sed 's/^/XPVLAB # L1:   without kvm-xpv: /'
+lab_check "a destination without kvm-xpv=on refuses the stream (status $rc)" \
+	test "$rc" -ne 0 -a "$rc" -ne 124
+says_why() { echo "$out" | grep -q 'the incoming guest uses XPV'; }
+lab_check "... and says why" says_why
+
+# 3. Restore in a QEMU that runs on node 1 only.
+cpus1=$(cat /sys/devices/system/node/node1/cpulist)
+LAB_L2_PREFIX="taskset -c $cpus1"
+lab_l2_start -name l2,debug-threads=on -incoming "'exec:cat $mig'"
+lab_check "the destination's vCPU threads are up" lab_wait_for 120 lab_vcpu_tid 1
+lab_check "L2 runs again and saw vCPU 0 move to pnode 1" \
+	lab_l2_wait_line 300 '^XPVSYNC armed cpu=0 pnode=1'
+lab_check "query-xpv on the destination: vCPU 0 on pnode 1" \
+	test "$(lab_xpv_vcpu_pnode 0)" = 1
+lab_check "the destination KVM published the topology: xpv_updates $(lab_kvm_stat xpv_updates) >= 1" \
+	test "$(lab_kvm_stat xpv_updates)" -ge 1
+lab_check "... and notified L2: xpv_notifications $(lab_kvm_stat xpv_notifications) >= 1" \
+	test "$(lab_kvm_stat xpv_notifications)" -ge 1
+
+# 4. After the restore, a vCPU move still reaches L2.
+lab_check "xpvctl vcpu l2 0 0: vCPU 0 to node 0" xpvctl vcpu l2 0 0
+lab_check "L2 finished its checks" lab_l2_wait_line 120 '^XPVSYNC checked'
+kill "$(lab_l2_pid)"
+lab_check "the destination QEMU stopped on SIGTERM" lab_l2_wait
+rm -f $mig
