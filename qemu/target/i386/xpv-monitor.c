@@ -220,7 +220,7 @@ void hmp_info_xpv(Monitor *mon, const QDict *qdict)
         for (c = p->value->vcpus; c; c = c->next) {
             monitor_printf(mon, " %" PRId64, c->value);
         }
-        monitor_printf(mon, "\n");
+        monitor_printf(mon, "%s\n", p->value->vcpus ? "" : " none");
     }
     for (v = info->vcpus; v; v = v->next) {
         if (!v->value->has_pnode) {
