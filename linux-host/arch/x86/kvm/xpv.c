@@ -34,6 +34,10 @@
 
 #define XPV_FULL_UPDATE		U32_MAX	/* trace: not one vCPU's entry */
 
+/* kvm.xpv=0: no XPV on this host, as if built without CONFIG_KVM_XPV. */
+bool __read_mostly kvm_xpv_enabled = true;
+module_param_named(xpv, kvm_xpv_enabled, bool, 0444);
+
 /* A page of "unknown" chunk entries, to fill the chunk table with. */
 static const __le16 xpv_unknown[PAGE_SIZE / sizeof(__le16)] = {
 	[0 ... PAGE_SIZE / sizeof(__le16) - 1] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN),
@@ -379,7 +383,7 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 	int r = 0;
 
-	if (!host && !xpv_guest_has(vcpu))
+	if (!kvm_xpv_enabled || (!host && !xpv_guest_has(vcpu)))
 		return 1;
 
 	mutex_lock(&x->lock);
@@ -441,7 +445,7 @@ int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 	u64 nr_vcpus = min_t(u32, vcpu->kvm->arch.max_vcpu_ids, U16_MAX);
 
-	if (!host && !xpv_guest_has(vcpu))
+	if (!kvm_xpv_enabled || (!host && !xpv_guest_has(vcpu)))
 		return 1;
 
 	switch (msr) {

@@ -8,6 +8,8 @@
 #define XPV_CHUNK_SHIFT		21	/* 2 MiB */
 #define XPV_MAX_PAGES		4096	/* 16 MiB: 8 Mi chunks, 16 TiB of guest */
 
+extern bool kvm_xpv_enabled;
+
 /* Writers of the area, under kvm->arch.xpv.lock (xpv.c) */
 u16 kvm_xpv_nr_pnodes(void);
 u64 kvm_xpv_guest_chunks(struct kvm *kvm);
@@ -37,6 +39,8 @@ static inline void kvm_xpv_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 		kvm_make_request(KVM_REQ_XPV_UPDATE, vcpu);
 }
 #else
+#define kvm_xpv_enabled false
+
 static inline void kvm_xpv_init_vm(struct kvm *kvm) {}
 static inline void kvm_xpv_destroy_vm(struct kvm *kvm) {}
 static inline void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu) {}
