@@ -78,6 +78,7 @@ stage lab-kvm-selftests kernel qemu tools selftests -- \
 stage lab-guest-topology kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-topology
 stage lab-guest-memory kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-memory
 stage lab-guest-migrate kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-migrate
+stage lab-host-off kernel qemu tools -- "$TOP/tools/lab/lab.sh" --l1-append kvm.xpv=0 host-off
 
 echo "# make test took $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -23,6 +23,7 @@ Machine (L1, emulated by TCG):
   --cpus N           vCPUs, at least one per node (default 4)
   --mem MIB          memory, split evenly between nodes (default 2048)
   --distance M       distance matrix, rows separated by ';' (default 10/20)
+  --l1-append ARGS   extra L1 kernel command line (e.g. kvm.xpv=0)
 L2 (started by L1's QEMU under KVM):
   --l2-cpus N        (default 2)     --l2-mem MIB   (default 512)
   --l2-cpu MODEL     L2's -cpu (default qemu64; see tools/lab/README.md)
@@ -47,7 +48,7 @@ EOF
 die() { echo "lab: error: $*" >&2; exit 2; }
 
 nodes=2 cpus=4 mem=2048 dist=
-l2_cpus=2 l2_mem=512 l2_append= l2_cpu=qemu64
+l2_cpus=2 l2_mem=512 l2_append= l2_cpu=qemu64 l1_extra=
 l1_script= l2_script=
 l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
@@ -66,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--l2-mem) need "$@"; l2_mem=$2; shift ;;
 	--l2-cpu) need "$@"; l2_cpu=$2; shift ;;
 	--l2-append) need "$@"; l2_append=$2; shift ;;
+	--l1-append) need "$@"; l1_extra=" $2"; shift ;;
 	--l1-script) need "$@"; l1_script=$2; shift ;;
 	--l2-script) need "$@"; l2_script=$2; shift ;;
 	--l1-file) need "$@"; l1_files+=("$2"); shift ;;
@@ -228,7 +230,7 @@ rm -rf "$l1root" "$l2root"
 echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
 
 # --- run ---------------------------------------------------------------------
-l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1$l1_quiet"
+l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1$l1_quiet$l1_extra"
 qemu_cmd=(timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg -cpu max
 	"${numa_args[@]}" -nodefaults -no-reboot -display none
 	-L /usr/share/seabios -L /usr/share/qemu
