@@ -19,6 +19,8 @@ PKGS=(
 	busybox-static seabios qemu-system-data numactl
 	# static test programs run in L1/L2
 	libc6-dev
+	# virt-xml-validate for the libvirt examples
+	libvirt-clients
 )
 
 SUDO=

@@ -72,6 +72,7 @@ done
 stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
 stage checkpatch-qemu series-qemu -- "$TOP/ci/checkpatch.sh" qemu
 stage abi-copies kernel qemu -- "$TOP/ci/check-abi.sh"
+stage qemu-xpv qemu -- "$TOP/ci/check-qemu.sh"
 stage lab-smoke kernel qemu tools -- "$TOP/tools/lab/lab.sh" smoke
 stage lab-kvm-selftests kernel qemu tools selftests -- \
 	"$TOP/tools/lab/lab.sh" kvm-selftests

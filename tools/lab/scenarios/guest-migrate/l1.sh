@@ -1,7 +1,8 @@
 # XPV across migration.  L2 (kvm-xpv=on) runs with vCPU 0 on L1 node 0
 # and vCPU 1 on node 1.  L1 saves it to a file with QMP "migrate"
 # (the path of a live migration, to "exec:cat"), then restores it in a
-# second QEMU whose threads all run on node 1.  The destination's KVM
+# second QEMU whose threads all run on node 1 (XPV on with -global, as
+# in the libvirt example).  The destination's KVM
 # must republish the topology as it finds it (vCPU 0 now on pnode 1) and
 # notify L2, and a later vCPU move must still reach L2.  A destination
 # started without kvm-xpv=on must refuse the stream.
@@ -58,10 +59,14 @@ lab_check "a destination without kvm-xpv=on refuses the stream (status $rc)" \
 says_why() { echo "$out" | grep -q 'the incoming guest uses XPV'; }
 lab_check "... and says why" says_why
 
-# 3. Restore in a QEMU that runs on node 1 only.
+# 3. Restore in a QEMU that runs on node 1 only, with XPV turned on the
+# way examples/libvirt/xpv-guest.xml does it (-global).
 cpus1=$(cat /sys/devices/system/node/node1/cpulist)
 LAB_L2_PREFIX="taskset -c $cpus1"
-lab_l2_start -name l2,debug-threads=on -incoming "'exec:cat $mig'"
+LAB_L2_CPU=$plain_cpu
+lab_l2_start -name l2,debug-threads=on -global x86_64-cpu.kvm-xpv=on \
+	-incoming "'exec:cat $mig'"
+LAB_L2_CPU=$xpv_cpu
 lab_check "the destination's vCPU threads are up" lab_wait_for 120 lab_vcpu_tid 1
 lab_check "L2 runs again and saw vCPU 0 move to pnode 1" \
 	lab_l2_wait_line 300 '^XPVSYNC armed cpu=0 pnode=1'
