@@ -383,7 +383,10 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 	int r = 0;
 
-	if (!kvm_xpv_enabled || (!host && !xpv_guest_has(vcpu)))
+	/* kvm.xpv=0: as if KVM had no such MSR (kvm.ignore_msrs applies) */
+	if (!kvm_xpv_enabled)
+		return KVM_MSR_RET_UNSUPPORTED;
+	if (!host && !xpv_guest_has(vcpu))
 		return 1;
 
 	mutex_lock(&x->lock);
@@ -404,16 +407,25 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 		}
 		break;
 	case MSR_KVM_XPV_SIZE:
-		if (!data || data % KVM_XPV_AREA_ALIGN ||
-		    data > XPV_MAX_PAGES * (u64)KVM_XPV_AREA_ALIGN)
-			r = !(host && !data);
-		else
+		/*
+		 * A VMM may write 0 (its reset value): taken while no area
+		 * is registered, ignored while one is.
+		 */
+		if (host && !data) {
+			if (!x->enabled)
+				x->size = 0;
+		} else if (!data || data % KVM_XPV_AREA_ALIGN ||
+			   data > XPV_MAX_PAGES * (u64)KVM_XPV_AREA_ALIGN) {
+			r = 1;
+		} else {
 			x->size = data;
+		}
 		break;
 	case MSR_KVM_XPV_VECTOR:
+		/* Likewise 0, which needs no local APIC. */
 		if (data & ~KVM_XPV_VECTOR_MASK ||
 		    (data < KVM_XPV_VECTOR_MIN && !(host && !data)) ||
-		    !lapic_in_kernel(vcpu))
+		    (data && !lapic_in_kernel(vcpu)))
 			r = 1;
 		else if (data || !x->enabled)
 			x->vector = data;
@@ -445,7 +457,10 @@ int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 	u64 nr_vcpus = min_t(u32, vcpu->kvm->arch.max_vcpu_ids, U16_MAX);
 
-	if (!kvm_xpv_enabled || (!host && !xpv_guest_has(vcpu)))
+	/* kvm.xpv=0: as if KVM had no such MSR (kvm.ignore_msrs applies) */
+	if (!kvm_xpv_enabled)
+		return KVM_MSR_RET_UNSUPPORTED;
+	if (!host && !xpv_guest_has(vcpu))
 		return 1;
 
 	switch (msr) {

@@ -466,22 +466,29 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 	n = xpv_mem_scan(kvm, XPV_MEM_BATCH, changed, &more, &looked);
 	if (n <= 0)
 		goto out;
+	/*
+	 * The map holds the new pnodes already: if the area cannot take
+	 * them, the next update writes it whole again from the map.
+	 */
 	if (kvm_xpv_begin(kvm))
-		goto out;
+		goto fail;
 	for (i = 0; i < n; i++) {
 		if (changed[i] >= x->nr_chunks)
 			continue;	/* beyond a truncated area */
 		entry = x->chunk_pnode[changed[i]];
 		if (kvm_xpv_write(kvm, x->chunk_offset + changed[i] * sizeof(u16),
 				  &entry, sizeof(entry)))
-			goto out;	/* the area's memory went away */
+			goto fail;	/* the area's memory went away */
 	}
 	if (kvm_xpv_end(kvm))
-		goto out;
+		goto fail;
 	kvm->stat.xpv_mem_updates++;
 	kvm->stat.xpv_mem_chunks += n;
 	trace_kvm_xpv_mem_publish(looked, n, x->version, kvm_xpv_notify(vcpu),
 				  ktime_get_ns() - start);
+	goto out;
+fail:
+	WRITE_ONCE(x->mem_resize, true);
 out:
 	mutex_unlock(&x->lock);
 	/* The next batch after the guest ran a little. */
