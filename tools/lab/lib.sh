@@ -26,6 +26,12 @@ lab_check() {
 	fi
 	[ -z "$_out" ] || echo "$_out" | sed "s/^/XPVLAB # $LAB_LEVEL:   /"
 	lab_not_ok "$_name" "failed: $*"
+	# An L2 that died while booting fails every later check of this
+	# run; end it now, the harness runs such a scenario once more.
+	if [ -f /tmp/l2.bootfail ]; then
+		lab_diag "L2 stopped while booting: ending this run"
+		exit 3
+	fi
 	return 1
 }
 
@@ -53,7 +59,7 @@ lab_l2_cmdline() {
 # goes to /tmp/l2.log and to the harness; its exit status to /tmp/l2.rc.
 # $LAB_L2_PREFIX, if set, runs QEMU (e.g. "numactl --membind=0").
 lab_l2_start() {
-	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed
+	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed /tmp/l2.bootfail
 	lab_diag "starting L2: ${LAB_L2_PREFIX:+$LAB_L2_PREFIX }$(lab_l2_cmdline "$@")"
 	(
 		eval timeout "$LAB_L2_TIMEOUT" $LAB_L2_PREFIX \
@@ -155,12 +161,15 @@ lab_xpv_pnode_kb() {
 lab_l2_start_apart() {
 	n0=$(lab_node_cpu 0)
 	n1=$(lab_node_cpu 1)
-	lab_l2_start -name l2,debug-threads=on
+	# Paused (-S) until pinned: its vCPUs do not change L1 CPU while
+	# they boot.
+	lab_l2_start -name l2,debug-threads=on -S
 	lab_check "L2's vCPU threads are up" lab_wait_for 60 lab_vcpu_tid 1
 	t0=$(lab_vcpu_tid 0)
 	t1=$(lab_vcpu_tid 1)
 	lab_check "pin vCPU 0 (thread $t0) to CPU $n0 on node 0, vCPU 1 (thread $t1) to CPU $n1 on node 1" \
 		sh -c "taskset -p -c $n0 $t0 && taskset -p -c $n1 $t1"
+	lab_check "QMP: let L2 run" lab_wait_for 30 lab_qmp '{"execute":"cont"}'
 }
 
 # lab_l2_tail: the end of this L2's console, once per L2 run, so a
@@ -180,8 +189,10 @@ lab_l2_wait_line() {
 		if [ -f /tmp/l2.rc ]; then
 			grep -q "$2" /tmp/l2.log 2>/dev/null && return 0
 			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
-			grep -q "XPVLAB # L2: up" /tmp/l2.log ||
+			grep -q "XPVLAB # L2: up" /tmp/l2.log || {
 				echo "L2 stopped while booting, before its init ran"
+				: >/tmp/l2.bootfail
+			}
 			lab_l2_tail
 			return 1
 		fi
