@@ -155,6 +155,18 @@ lab_xpv_pnode_kb() {
 	echo $((${_b:-0} / 1024))
 }
 
+# lab_l2_refused TEXT [QEMU-ARGS...]: L2's QEMU (with $LAB_L2_CPU) exits
+# at once, not by the timeout, with an error that says TEXT.
+lab_l2_refused() {
+	_want=$1
+	shift
+	_out=$(eval timeout 300 "$(lab_l2_cmdline -serial none "$@")" 2>&1)
+	_rc=$?
+	echo "$_out" | tail -n 3
+	echo "exit status $_rc"
+	[ "$_rc" -ne 0 ] && [ "$_rc" -ne 124 ] && echo "$_out" | grep -q "$_want"
+}
+
 # lab_l2_start_apart: start L2 (named l2) and pin its vCPU 0 to the first
 # CPU of L1 node 0, vCPU 1 to that of node 1.  Sets n0 and n1 (those
 # CPUs), t0 and t1 (the vCPU threads).
