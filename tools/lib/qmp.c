@@ -139,20 +139,9 @@ static const char *skip_string(const char *p)
 const char *qmp_next_object(const char *s, int depth, const char **pos)
 {
 	const char *p = *pos ? *pos : s, *start = NULL;
-	int d = 0;
+	/* *pos is just past an object that closed back at @depth. */
+	int d = *pos ? depth : 0;
 
-	/* The depth at *pos: count from the start. */
-	for (const char *q = s; q < p; ) {
-		if (*q == '"') {
-			q = skip_string(q);
-			continue;
-		}
-		if (*q == '{' || *q == '[')
-			d++;
-		else if (*q == '}' || *q == ']')
-			d--;
-		q++;
-	}
 	while (*p) {
 		if (*p == '"') {
 			p = skip_string(p);
@@ -203,22 +192,4 @@ long long qmp_member_int(const char *obj, const char *key)
 		p++;
 	}
 	return -1;
-}
-
-long long qmp_int_after(const char *s, const char *key)
-{
-	char pat[128];
-	const char *p;
-	char *end;
-	long long v;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(s, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	v = strtoll(p, &end, 10);
-	return end == p ? -1 : v;
 }

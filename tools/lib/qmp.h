@@ -31,17 +31,12 @@ int qmp_command(struct qmp *q, const char *json);
 void qmp_close(struct qmp *q);
 
 /*
- * The integer after "key": in @s (the first one), or -1 if none.  QMP
- * replies are compact JSON; this is enough for a key that occurs once.
- * QEMU does not keep the members of an object in any order.
- */
-long long qmp_int_after(const char *s, const char *key);
-
-/*
  * The next JSON object in @s that opens at nesting depth @depth (the
  * reply itself is depth 0, the objects of a "return" array depth 2),
  * after *@pos (NULL to start).  Returns its '{' and sets *@pos past its
- * '}', or NULL when there is none.  Strings are skipped properly.
+ * '}', or NULL when there is none.  Strings are skipped properly.  Call
+ * it again with the same @depth to walk the objects at that depth.
+ * QEMU keeps the members of an object in no particular order.
  */
 const char *qmp_next_object(const char *s, int depth, const char **pos);
 

@@ -78,13 +78,18 @@ TEST(commands_replies_and_events)
 		NULL,
 	};
 	pid_t pid = monitor(replies);
+	const char *pos, *obj;
 
 	CHECK(qmp_open(&q, path) == 0);
 	CHECK(qmp_command(&q, "{\"execute\":\"query-xpv\"}") == 0);
 	CHECK(strstr(q.line, "\"version\": 12") != NULL);
-	CHECK(qmp_int_after(q.line, "version") == 12);
-	CHECK(qmp_int_after(q.line, "thread-id") == 4242);
-	CHECK(qmp_int_after(q.line, "no-such-key") == -1);
+	pos = NULL;
+	obj = qmp_next_object(q.line, 1, &pos);	/* the "return" object */
+	CHECK(obj && qmp_member_int(obj, "version") == 12);
+	CHECK(obj && qmp_member_int(obj, "no-such-key") == -1);
+	pos = NULL;
+	obj = qmp_next_object(q.line, 3, &pos);	/* its "vcpus" object */
+	CHECK(obj && qmp_member_int(obj, "thread-id") == 4242);
 	CHECK(qmp_command(&q, "{\"execute\":\"query-xpv\"}") == 1);
 	CHECK(strstr(q.line, "CommandNotFound") != NULL);
 	/* the monitor went away: an error, not a hang or a crash */

@@ -188,6 +188,7 @@ static int vm_qmp(const struct vm *vm, const char *json)
 
 static int list_one(struct vm *vm, void *arg)
 {
+	const char *pos = NULL, *ret;
 	long long version = -1;
 	char *p;
 
@@ -195,9 +196,11 @@ static int list_one(struct vm *vm, void *arg)
 	if (!vm->xpv)
 		return 0;
 	if (vm->qmp[0] && !qmp_open(&q, vm->qmp)) {
+		/* {"return": {"registered": true, "version": 9, ...}} */
 		if (!qmp_command(&q, "{\"execute\":\"query-xpv\"}") &&
-		    strstr(q.line, "\"registered\": true"))
-			version = qmp_int_after(q.line, "version");
+		    strstr(q.line, "\"registered\": true") &&
+		    (ret = qmp_next_object(q.line, 1, &pos)))
+			version = qmp_member_int(ret, "version");
 		qmp_close(&q);
 	}
 	p = vm->qmp[0] ? vm->qmp : vm->libvirt ? "(libvirt)" : "(none)";
