@@ -141,6 +141,9 @@ lab_qmp() { xpv-qmp /tmp/l2.qmp "$@"; }
 # query-xpv's reply, one object a line; QEMU keeps members in no order.
 lab_xpv_objects() { lab_qmp '{"execute":"query-xpv"}' | tr '{' '\n'; }
 
+# lab_xpv_off: query-xpv says this VM has no XPV.
+lab_xpv_off() { lab_qmp '{"execute":"query-xpv"}' | grep -q '"enabled": false'; }
+
 # lab_xpv_vcpu_pnode N: the pnode L1's KVM published for L2's vCPU N, as
 # QMP query-xpv reports it (nothing while unknown).
 lab_xpv_vcpu_pnode() {

@@ -12,7 +12,6 @@ LAB_L2_CPU=$plain_cpu
 
 lab_l2_start -name l2
 lab_check "without kvm-xpv=on, L2 runs" lab_l2_wait_line 240 '^XPVSYNC checked'
-xpv_off() { lab_qmp '{"execute":"query-xpv"}' | grep -q '"enabled": false'; }
-lab_check "query-xpv says XPV is off" xpv_off
+lab_check "query-xpv says XPV is off" lab_xpv_off
 kill "$(lab_l2_pid)"
 lab_check "L2's QEMU stopped on SIGTERM" lab_l2_wait

@@ -13,8 +13,7 @@ lab_l2_start
 # While L2 runs, L1's KVM has a VM for it (debugfs: <pid>-<fd>).
 lab_check "L1 KVM runs a VM for L2" \
 	lab_wait_for 60 sh -c 'ls -d /sys/kernel/debug/kvm/"$(cat /tmp/l2.pid)"-* >/dev/null 2>&1'
-xpv_off() { lab_qmp '{"execute":"query-xpv"}' | grep -q '"enabled": false'; }
-lab_check "without kvm-xpv=on, QMP query-xpv says XPV is off" lab_wait_for 30 xpv_off
+lab_check "without kvm-xpv=on, QMP query-xpv says XPV is off" lab_wait_for 30 lab_xpv_off
 lab_check "L2's QEMU exited cleanly" lab_l2_wait
 lab_check "L2 completed its scenario" grep -q "XPVLAB done L2" /tmp/l2.log
 
