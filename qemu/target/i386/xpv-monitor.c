@@ -65,11 +65,9 @@ static StatsResultList *xpv_query_stats(StatsTarget target, Error **errp)
     return results;
 }
 
-/* The vCPU statistics of @cs in @results, or NULL. */
-static StatsList *xpv_vcpu_stats(StatsResultList *results, CPUState *cs)
+/* The vCPU statistics of the vCPU at QOM @path in @results, or NULL. */
+static StatsList *xpv_vcpu_stats(StatsResultList *results, const char *path)
 {
-    g_autofree char *path = object_get_canonical_path(OBJECT(cs));
-
     for (; results; results = results->next) {
         if (results->value->has_qom_path &&
             !strcmp(results->value->qom_path, path)) {
@@ -158,9 +156,9 @@ XpvInfo *qmp_query_xpv(Error **errp)
 
         vcpu->cpu_index = cs->cpu_index;
         vcpu->qom_path = object_get_canonical_path(OBJECT(cs));
-        p = xpv_scalar(xpv_vcpu_stats(vcpus, cs), "xpv_pnode");
-        if (xpv_stat(xpv_vcpu_stats(vcpus, cs), "xpv_pnode") &&
-            p < KVM_XPV_MAX_PNODES) {
+        v = xpv_stat(xpv_vcpu_stats(vcpus, vcpu->qom_path), "xpv_pnode");
+        if (v && v->type == QTYPE_QNUM && v->u.scalar < KVM_XPV_MAX_PNODES) {
+            p = v->u.scalar;
             vcpu->has_pnode = true;
             vcpu->pnode = p;
             pnode_of[p]++;
