@@ -294,8 +294,10 @@ static void node_cpus(long node, cpu_set_t *set, char *list, size_t len)
 		for (; a <= b && a < CPU_SETSIZE; a++)
 			CPU_SET(a, set);
 	}
-	if (!CPU_COUNT(set))
-		die("host node %s has no CPUs", list[0] ? list : "given");
+	if (!CPU_COUNT(set)) {
+		snprintf(path, sizeof(path), "%ld", node);
+		die("host node %s has no CPUs to run a vCPU on", path);
+	}
 }
 
 static int cmd_vcpu(const char *name, const char *vcpu_s, const char *node_s)
