@@ -34,6 +34,7 @@ help:
 	@echo "  make qemu       build qemu-system-x86_64"
 	@echo "  make tools      build tools/ (host and static lab binaries)"
 	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
+	@echo "  make rootfs     debootstrap the Debian root (libvirt) L1 mounts for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
 	@echo "  make check-series  git am the exported series onto pristine trees; checkpatch"
@@ -77,7 +78,10 @@ check-series: series
 	@ci/checkpatch.sh linux
 	@ci/checkpatch.sh qemu
 
-build: kernel qemu tools selftests
+rootfs: deps
+	@ci/build-rootfs.sh
+
+build: kernel qemu tools selftests rootfs
 
 lab: build
 	@if [ -t 0 ] && [ -t 1 ]; then \
@@ -113,4 +117,4 @@ distclean:
 	rm -rf $(BUILD)
 
 .PHONY: help deps sources kernel qemu selftests tools unit series check-series build \
-	lab lab-run test bench clean distclean
+	rootfs lab lab-run test bench clean distclean

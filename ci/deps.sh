@@ -17,6 +17,8 @@ PKGS=(
 	libfdt-dev libslirp-dev libcap-ng-dev libattr1-dev libnuma-dev
 	# lab: initramfs, firmware for the built QEMU, NUMA tools
 	busybox-static seabios qemu-system-data numactl
+	# lab: the Debian root L1 mounts (libvirt)
+	debootstrap
 	# static test programs run in L1/L2
 	libc6-dev
 	# virt-xml-validate for the libvirt examples
