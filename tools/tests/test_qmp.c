@@ -161,6 +161,24 @@ TEST(objects_and_their_own_members)
 	CHECK(qmp_member_int(reply, "thread-id") == -1);	/* not its own */
 }
 
+/* The same data as virsh qemu-monitor-command passes it on: no spaces. */
+TEST(compact_replies_from_libvirt)
+{
+	static const char reply[] =
+		"{\"return\":[{\"thread-id\":203,\"props\":{\"thread-id\":0},"
+		"\"cpu-index\":1},{\"cpu-index\":0,\"thread-id\":202}],"
+		"\"id\":\"libvirt-17\"}";
+	const char *pos = NULL, *obj;
+
+	obj = qmp_next_object(reply, 2, &pos);
+	CHECK(obj && qmp_member_int(obj, "cpu-index") == 1 &&
+	      qmp_member_int(obj, "thread-id") == 203);
+	obj = qmp_next_object(reply, 2, &pos);
+	CHECK(obj && qmp_member_int(obj, "cpu-index") == 0 &&
+	      qmp_member_int(obj, "thread-id") == 202);
+	CHECK(!qmp_next_object(reply, 2, &pos));
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);

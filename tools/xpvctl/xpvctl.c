@@ -6,6 +6,7 @@
  *   xpvctl list                  XPV VMs (QEMU processes with kvm-xpv=on)
  *   xpvctl show VM [--json]      the topology KVM publishes to VM
  *   xpvctl vcpu VM VCPU NODE     run vCPU VCPU's thread on host node NODE
+ *                                (through virsh vcpupin for libvirt's VMs)
  *   xpvctl mem VM NODE           move VM's memory to host node NODE
  *
  * VM is a QEMU -name (its first part, or libvirt's guest=NAME) or a PID.
@@ -148,9 +149,13 @@ static struct vm find_vm(const char *name)
 	return f.vm;
 }
 
-/* Run a QMP command on @vm; the reply goes to reply[].  0, or dies. */
-static int vm_qmp(const struct vm *vm, const char *json)
+/*
+ * Run a QMP command on @vm; the reply goes to reply[].  NULL, or why it
+ * failed.
+ */
+static const char *vm_try_qmp(const struct vm *vm, const char *json)
 {
+	static char why[QMP_LINE_MAX + 64];
 	char cmd[1024];
 	FILE *p;
 	size_t n;
@@ -158,32 +163,73 @@ static int vm_qmp(const struct vm *vm, const char *json)
 
 	if (vm->qmp[0]) {
 		if (qmp_open(&q, vm->qmp))
-			die("%s", q.err);
+			return q.err;
 		r = qmp_command(&q, json);
+		snprintf(reply, sizeof(reply), "%s", r < 0 ? "" : q.line);
 		if (r < 0)
-			die("%s", q.err);
-		snprintf(reply, sizeof(reply), "%s", q.line);
+			snprintf(why, sizeof(why), "%s", q.err);
 		qmp_close(&q);
-		if (r)
-			die("QEMU says: %s", reply);
-		return 0;
+		if (r > 0)
+			snprintf(why, sizeof(why), "QEMU says: %s", reply);
+		return r ? why : NULL;
 	}
-	if (!vm->libvirt)
-		die("VM '%s' has no QMP socket (-qmp unix:PATH,server=on,wait=off) "
-		    "and libvirt does not run it", vm->name);
+	if (!vm->libvirt) {
+		snprintf(why, sizeof(why),
+			 "VM '%s' has no QMP socket (-qmp unix:PATH,server=on,wait=off) "
+			 "and libvirt does not run it", vm->name);
+		return why;
+	}
 	/* libvirt holds the monitor; ask it to pass the command on. */
-	if (strchr(vm->name, '\''))
-		die("cannot pass the name '%s' to virsh", vm->name);
+	if (strchr(vm->name, '\'')) {
+		snprintf(why, sizeof(why), "cannot pass the name '%s' to virsh",
+			 vm->name);
+		return why;
+	}
 	snprintf(cmd, sizeof(cmd), "virsh -q qemu-monitor-command '%s' '%s'",
 		 vm->name, json);
 	p = popen(cmd, "r");
-	if (!p)
-		die("cannot run virsh: %s", strerror(errno));
+	if (!p) {
+		snprintf(why, sizeof(why), "cannot run virsh: %s", strerror(errno));
+		return why;
+	}
 	n = fread(reply, 1, sizeof(reply) - 1, p);
 	reply[n] = '\0';
-	if (pclose(p) != 0 || strncmp(reply, "{\"return\"", 9))
-		die("virsh qemu-monitor-command failed: %s", reply);
-	return 0;
+	if (pclose(p) != 0 || strncmp(reply, "{\"return\"", 9)) {
+		snprintf(why, sizeof(why), "virsh qemu-monitor-command failed: %s",
+			 reply);
+		return why;
+	}
+	return NULL;
+}
+
+/* vm_try_qmp(), or die saying why. */
+static void vm_qmp(const struct vm *vm, const char *json)
+{
+	const char *why = vm_try_qmp(vm, json);
+
+	if (why)
+		die("%s", why);
+}
+
+/* Run @argv (a program on PATH) and wait: 0 if it exited with 0. */
+static int run(char *const argv[])
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("cannot fork: %s", strerror(errno));
+	if (!pid) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "xpvctl: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid: %s", strerror(errno));
+	return !WIFEXITED(status) || WEXITSTATUS(status);
 }
 
 static int list_one(struct vm *vm, void *arg)
@@ -195,14 +241,16 @@ static int list_one(struct vm *vm, void *arg)
 	(void)arg;
 	if (!vm->xpv)
 		return 0;
-	if (vm->qmp[0] && !qmp_open(&q, vm->qmp)) {
-		/* {"return": {"registered": true, "version": 9, ...}} */
-		if (!qmp_command(&q, "{\"execute\":\"query-xpv\"}") &&
-		    strstr(q.line, "\"registered\": true") &&
-		    (ret = qmp_next_object(q.line, 1, &pos)))
-			version = qmp_member_int(ret, "version");
-		qmp_close(&q);
-	}
+	/*
+	 * {"return": {"registered": true, "version": 9, ...}}, from QEMU;
+	 * libvirt passes it on without the spaces.
+	 */
+	if ((vm->qmp[0] || vm->libvirt) &&
+	    !vm_try_qmp(vm, "{\"execute\":\"query-xpv\"}") &&
+	    (strstr(reply, "\"registered\": true") ||
+	     strstr(reply, "\"registered\":true")) &&
+	    (ret = qmp_next_object(reply, 1, &pos)))
+		version = qmp_member_int(ret, "version");
 	p = vm->qmp[0] ? vm->qmp : vm->libvirt ? "(libvirt)" : "(none)";
 	if (version >= 0)
 		printf("%-16s %8d %10lld  %s\n", vm->name, vm->pid, version, p);
@@ -327,8 +375,22 @@ static int cmd_vcpu(const char *name, const char *vcpu_s, const char *node_s)
 			vm.name, vcpu, nr);
 		return 1;
 	}
-	if (sched_setaffinity(tid, sizeof(set), &set))
+	if (vm.libvirt) {
+		/*
+		 * Through libvirt, so that its view of the pinning (virsh
+		 * vcpupin, the live XML a save or migration carries) and its
+		 * cgroups agree with where the thread runs.
+		 */
+		char vcpu_a[24];
+		char *argv[] = { "virsh", "-q", "vcpupin", vm.name, vcpu_a,
+				 list, "--live", NULL };
+
+		snprintf(vcpu_a, sizeof(vcpu_a), "%ld", vcpu);
+		if (run(argv))
+			die("virsh vcpupin %s failed (see above)", vm.name);
+	} else if (sched_setaffinity(tid, sizeof(set), &set)) {
 		die("cannot move the vCPU thread: %s", strerror(errno));
+	}
 	printf("vCPU %ld of %s (thread %lld) now runs on host node %ld (CPUs %s)\n",
 	       vcpu, vm.name, tid, node, list);
 	return 0;
