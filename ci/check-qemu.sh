@@ -7,7 +7,8 @@
 #  - kvm-xpv=on without KVM is refused with a message that says why, set
 #    with -cpu or, as the libvirt example does, with -global;
 #  - a VM without it starts, and query-xpv says XPV needs KVM;
-#  - every examples/libvirt/*.xml passes virt-xml-validate.
+#  - every examples/libvirt/*.xml, and the lab's libvirt domain, passes
+#    virt-xml-validate.
 set -uo pipefail
 NAME=check-qemu
 . "$(dirname "$0")/lib.sh"
@@ -55,7 +56,7 @@ validate() {
 	echo "# $out"
 	return $rc
 }
-for x in "$TOP"/examples/libvirt/*.xml; do
-	check "virt-xml-validate $(basename "$x")" validate "$x"
+for x in "$TOP"/examples/libvirt/*.xml "$TOP"/tools/lab/scenarios/libvirt/l2.xml; do
+	check "virt-xml-validate ${x#"$TOP"/}" validate "$x"
 done
 [ $n -gt 0 ] || echo "not ok 1 - no checks ran"

@@ -3,7 +3,8 @@
 #
 # `make test`: every tier of the project's tests, in order, counted.
 #   unit tests -> kernel, QEMU and KVM selftest builds -> series export,
-#   git am check and checkpatch -> lab scenarios (L1 + L2).
+#   git am check and checkpatch -> the lab's Debian root -> lab scenarios
+#   (L1 + L2).
 # Each stage prints TAP ("ok"/"not ok" lines) and is counted; a stage whose
 # prerequisite failed counts as failed, never as passed or silently skipped.
 # The last line is "N passed, N failed, N skipped".
@@ -73,12 +74,14 @@ stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
 stage checkpatch-qemu series-qemu -- "$TOP/ci/checkpatch.sh" qemu
 stage abi-copies kernel qemu -- "$TOP/ci/check-abi.sh"
 stage qemu-xpv qemu -- "$TOP/ci/check-qemu.sh"
+stage rootfs -- "$TOP/ci/build-rootfs.sh"
 stage lab-smoke kernel qemu tools -- "$TOP/tools/lab/lab.sh" smoke
 stage lab-kvm-selftests kernel qemu tools selftests -- \
 	"$TOP/tools/lab/lab.sh" kvm-selftests
 stage lab-guest-topology kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-topology
 stage lab-guest-memory kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-memory
 stage lab-guest-migrate kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-migrate
+stage lab-libvirt kernel qemu tools rootfs -- "$TOP/tools/lab/lab.sh" libvirt
 stage lab-host-off kernel qemu tools -- "$TOP/tools/lab/lab.sh" --l1-append kvm.xpv=0 host-off
 
 echo "# make test took $(($(date +%s) - start)) s"

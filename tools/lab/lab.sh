@@ -126,6 +126,16 @@ for level in l1 l2; do
 	done <"$scdir/$level-files"
 done
 
+# A scenario's l1-rootfs names a Debian root filesystem under build/ (made
+# by ci/build-rootfs.sh) that L1 mounts read-only from virtio-9p tag
+# "xpvroot": a real userspace for daemons such as libvirtd.
+rootfs=
+if [ -f "$scdir/l1-rootfs" ]; then
+	rootfs=$BUILD/$(sed -n '/^[^#]/{p;q}' "$scdir/l1-rootfs")
+	[ -f "$rootfs/.xpv-stamp" ] ||
+		die "scenario $scname needs the Debian root ${rootfs#"$BUILD"/}: run 'make rootfs'"
+fi
+
 labtopo=$BUILD/tools/xpv-labtopo
 static_tools=$BUILD/tools/static
 [ -x "$labtopo" ] && [ -d "$static_tools" ] || die "tools not built: run 'make tools'"
@@ -225,6 +235,15 @@ done
 cp "$kernel" "$l1root/lab/bzImage"
 cp "$out/l2.cpio" "$l1root/lab/l2.cpio"
 add_files "$l1root" "${l1_files[@]}"
+if [ -n "$rootfs" ]; then
+	# The built QEMU runs inside that root too (lab_rootfs_qemu): give
+	# it the libraries the root lacks, from this machine's Debian.
+	mkdir -p "$l1root/lab/rootfs-lib"
+	ldd "$qemu" | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$rootfs$lib" ] || [ -e "$rootfs/usr$lib" ] ||
+			cp -L "$lib" "$l1root/lab/rootfs-lib/"
+	done
+fi
 mkcpio "$l1root" "$out/l1.cpio"
 rm -rf "$l1root" "$l2root"
 echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
@@ -235,6 +254,8 @@ qemu_cmd=(timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg -cpu max
 	"${numa_args[@]}" -nodefaults -no-reboot -display none
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "$kernel" -initrd "$out/l1.cpio" -append "$l1_append")
+[ -z "$rootfs" ] || qemu_cmd+=(-virtfs
+	"local,path=$rootfs,mount_tag=xpvroot,security_model=none,readonly=on")
 echo "${qemu_cmd[*]}" >"$out/cmdline"
 : >"$out/l1.log"
 : >"$out/l2.log"

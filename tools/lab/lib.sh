@@ -135,8 +135,19 @@ lab_kvm_stat() {
 	cat /sys/kernel/debug/kvm/"$(lab_l2_pid)"-*/"$1"
 }
 
-# lab_qmp COMMAND-JSON...: send QMP commands to L2's QEMU (xpv-qmp).
-lab_qmp() { xpv-qmp /tmp/l2.qmp "$@"; }
+# lab_qmp COMMAND-JSON...: send QMP commands to L2's QEMU (xpv-qmp), or,
+# when $LAB_L2_LIBVIRT names the libvirt domain L2 is, through libvirt
+# (its compact JSON spaced as QEMU writes it).
+lab_qmp() {
+	if [ -z "${LAB_L2_LIBVIRT:-}" ]; then
+		xpv-qmp /tmp/l2.qmp "$@"
+		return
+	fi
+	for _c in "$@"; do
+		_r=$(lab_virsh qemu-monitor-command "$LAB_L2_LIBVIRT" "$_c") || return 1
+		echo "$_r" | sed 's/":  */": /g; s/":\([^ ]\)/": \1/g; s/,"/, "/g'
+	done
+}
 
 # query-xpv's reply, one object a line; QEMU keeps members in no order.
 lab_xpv_objects() { lab_qmp '{"execute":"query-xpv"}' | tr '{' '\n'; }
@@ -218,4 +229,64 @@ lab_l2_wait_line() {
 		fi
 		sleep 0.2
 	done
+}
+
+# --- a Debian userspace in L1 (scenarios with an l1-rootfs file)
+#
+# The lab's Debian root (ci/build-rootfs.sh) comes read-only over
+# virtio-9p; its daemons write to tmpfs copies of their directories.
+# L1's /proc, /sys, /dev, /tmp and /lab are the same inside it.
+LAB_ROOTFS=/debian
+
+# lab_rootfs_mount: mount it at $LAB_ROOTFS.
+lab_rootfs_mount() {
+	mkdir -p $LAB_ROOTFS /rootfs-rw || return 1
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose xpvroot $LAB_ROOTFS ||
+		return 1
+	mount -t tmpfs rootfs-rw /rootfs-rw || return 1
+	for _d in run root var/tmp var/log var/lib/libvirt var/cache/libvirt etc/libvirt; do
+		mkdir -p /rootfs-rw/$_d &&
+			cp -a $LAB_ROOTFS/$_d/. /rootfs-rw/$_d/ &&
+			mount --bind /rootfs-rw/$_d $LAB_ROOTFS/$_d || return 1
+	done
+	for _d in proc sys dev dev/pts dev/shm tmp lab; do
+		mount --bind /$_d $LAB_ROOTFS/$_d || return 1
+	done
+}
+
+# lab_rootfs CMD...: run CMD in the Debian root, with a clean environment.
+lab_rootfs() {
+	chroot $LAB_ROOTFS /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		LIBVIRT_DEFAULT_URI=qemu:///system "$@"
+}
+
+# lab_rootfs_qemu: the built QEMU as /usr/local/bin/qemu-system-x86_64 in
+# the Debian root (the emulator examples/libvirt/xpv-guest.xml names): a
+# script that runs it with the libraries the root lacks (lab.sh put them
+# in /lab/rootfs-lib).  The binary keeps its name: tools such as xpvctl
+# find QEMU processes by it.
+lab_rootfs_qemu() {
+	mkdir -p /lab/rootfs-qemu/bin || return 1
+	ln -f /usr/bin/qemu-system-x86_64 /lab/rootfs-qemu/bin/ || return 1
+	cat >/lab/rootfs-qemu/qemu-system-x86_64 <<-'EOS'
+	#!/bin/sh
+	LD_LIBRARY_PATH=/lab/rootfs-lib exec /lab/rootfs-qemu/bin/qemu-system-x86_64 "$@"
+	EOS
+	chmod +x /lab/rootfs-qemu/qemu-system-x86_64
+	mount --bind /lab/rootfs-qemu/qemu-system-x86_64 \
+		$LAB_ROOTFS/usr/local/bin/qemu-system-x86_64 || return 1
+	lab_rootfs qemu-system-x86_64 --version
+}
+
+# lab_virsh ARGS...: virsh in the Debian root, against its libvirtd.
+lab_virsh() { lab_rootfs virsh -q "$@"; }
+
+# lab_libvirtd_start: start virtlogd and libvirtd in the Debian root by
+# hand (it has no init system) and wait until virsh reaches libvirtd.
+lab_libvirtd_start() {
+	lab_rootfs virtlogd -d || return 1
+	lab_rootfs libvirtd -d || return 1
+	lab_wait_for 120 lab_virsh version || { lab_virsh version; return 1; }
+	lab_virsh version
 }

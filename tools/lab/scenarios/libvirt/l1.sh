@@ -1,0 +1,116 @@
+# XPV VMs from libvirt.  L1 mounts the lab's Debian root, starts
+# virtlogd and libvirtd in it by hand, and starts L2 from domain XML
+# (l2.xml: the example's XPV settings) with `virsh create`.  What L2
+# reads in /sys/devices/system/xpv must match what
+# `virsh qemu-monitor-command l2 query-xpv` and `xpvctl show` (through
+# virsh) report and where L1 runs the vCPU threads; `xpvctl vcpu` moves a
+# vCPU through libvirt (virsh vcpupin); `virsh save` and `virsh restore`
+# carry XPV over, and a move after the restore still reaches L2.
+LAB_L2_LIBVIRT=l2
+x=/lab/scenario/l2.xml
+
+lab_check "mount the Debian root (virtio-9p) with writable libvirt state" lab_rootfs_mount || exit 1
+lab_check "the built QEMU runs in the Debian root" lab_rootfs_qemu || exit 1
+t=$(date +%s)
+lab_check "start virtlogd and libvirtd" lab_libvirtd_start || exit 1
+lab_diag "libvirtd answered after $(($(date +%s) - t)) s"
+
+# vCPU 0 on node 0's first CPU, vCPU 1 on node 1's; the lab's L2 line.
+n0=$(lab_node_cpu 0)
+n1=$(lab_node_cpu 1)
+sed -e "s|<vcpupin vcpu='0' cpuset='[^']*'/>|<vcpupin vcpu='0' cpuset='$n0'/>|" \
+	-e "s|<vcpupin vcpu='1' cpuset='[^']*'/>|<vcpupin vcpu='1' cpuset='$n1'/>|" \
+	-e "s|</cmdline>| $LAB_L2_APPEND</cmdline>|" $x >/tmp/l2.xml
+
+# libvirt owns L2's QEMU: note its PID for the lab's helpers, follow its
+# console (a file) to the harness, and say when it is gone.
+l2_follow() {
+	lab_wait_for 30 test -s $LAB_ROOTFS/run/libvirt/qemu/l2.pid || return 1
+	cp $LAB_ROOTFS/run/libvirt/qemu/l2.pid /tmp/l2.pid
+	_pid=$(cat /tmp/l2.pid)
+	rm -f /tmp/l2.rc
+	(
+		while [ -d /proc/"$_pid" ]; do sleep 0.5; done
+		[ -f /tmp/l2.saving ] || echo "gone" >/tmp/l2.rc
+	) </dev/null >/dev/null 2>&1 &
+}
+rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.bootfail /tmp/l2.tailed /tmp/l2.saving
+: >/tmp/l2.log
+tail -f /tmp/l2.log >/dev/ttyS1 2>/dev/null &
+relay=$!
+
+t=$(date +%s)
+lab_check "virsh create: L2 from domain XML" lab_virsh create /tmp/l2.xml || exit 1
+lab_diag "virsh create took $(($(date +%s) - t)) s"
+lab_check "libvirt runs L2's QEMU" l2_follow || exit 1
+lab_virsh list --all | sed 's/^/XPVLAB # L1:   virsh list: /'
+tr '\0' ' ' </proc/"$(lab_l2_pid)"/cmdline | sed 's/^/XPVLAB # L1:   QEMU: /'
+echo
+lab_check "libvirt passed kvm-xpv=on to QEMU" \
+	grep -q 'kvm-xpv=on' /proc/"$(lab_l2_pid)"/cmdline
+
+# 1. The initial view: L2's sysfs = query-xpv through virsh = L1's threads.
+lab_check "L2 reported its view" lab_l2_wait_line 240 '^XPVSYNC view'
+view=" $(grep -m1 '^XPVSYNC view' /tmp/l2.log | tr -d '\r') "
+lab_diag "L2 says:$view"
+for v in 0 1; do
+	tid=$(lab_vcpu_tid $v)
+	node=$(lab_cpu_node "$(lab_thread_cpu "$tid")")
+	mine=$(echo "$view" | sed -n "s/.* cpu$v=\([0-9]*\) .*/\1/p")
+	lab_check "vCPU $v: L2 reads pnode $mine, L1 runs its thread on node $node, query-xpv (virsh) says $(lab_xpv_vcpu_pnode $v)" \
+		test -n "$mine" -a "$mine" = "$node" -a "$(lab_xpv_vcpu_pnode $v)" = "$mine"
+done
+# <numatune> interleave 0-1: L2's memory is on both pnodes, and L2 reads
+# the same split as query-xpv reports (2 MiB chunks; 4 chunks' leeway).
+mem=$(grep -m1 '^XPVSYNC mem ' /tmp/l2.log | tr -d '\r')
+for p in 0 1; do
+	g=$(echo "$mem" | sed -n "s/.* p$p=\([0-9]*\).*/\1/p")
+	h=$(lab_xpv_pnode_kb $p)
+	lab_check "memory on pnode $p: L2 reads $g kB, query-xpv says $h kB (numatune interleave)" \
+		test "${g:-0}" -gt 0 -a "$((g - h))" -le 8192 -a "$((h - g))" -le 8192
+done
+lab_diag "virsh qemu-monitor-command l2 '{\"execute\":\"query-xpv\"}':"
+lab_virsh qemu-monitor-command l2 '{"execute":"query-xpv"}' | sed 's/^/XPVLAB # L1:   /'
+xpvctl() { lab_rootfs /lab/bin/xpvctl "$@"; }
+xpvctl show l2 | sed 's/^/XPVLAB # L1:   xpvctl show: /'
+xpvctl list | sed 's/^/XPVLAB # L1:   xpvctl list: /'
+listed() { xpvctl list | grep -Eq '^l2 +[0-9]+ +[1-9][0-9]* +\(libvirt\)'; }
+lab_check "xpvctl list: l2 is an XPV VM run by libvirt" listed
+shows() { xpvctl show l2 | grep -q "^pnode $1: .*vCPUs.* $2"; }
+lab_check "xpvctl show (through virsh): vCPU 1 on pnode 1" shows 1 1
+
+# 2. xpvctl moves vCPU 1 to node 0 through libvirt; L2 sees it.
+lab_check "L2 is waiting for vCPU 1 to move" lab_l2_wait_line 120 '^XPVSYNC armed cpu=1 pnode=1'
+lab_check "xpvctl vcpu l2 1 0" xpvctl vcpu l2 1 0
+pinned() { lab_virsh vcpupin l2 "$1" | grep -Eq "^ *$1 +$2\$"; }
+lab_check "libvirt knows: virsh vcpupin l2 1 is node 0's CPUs" \
+	pinned 1 "$(cat /sys/devices/system/node/node0/cpulist)"
+lab_check "L2 saw vCPU 1 move" lab_l2_wait_line 120 '^XPVSYNC moved'
+lab_check "query-xpv (virsh) after the move: vCPU 1 on pnode 0" \
+	test "$(lab_xpv_vcpu_pnode 1)" = 0
+
+# 3. virsh save / virsh restore (libvirt migrates to a file and back).
+lab_check "L2 waits for the restore" lab_l2_wait_line 120 '^XPVSYNC save'
+: >/tmp/l2.saving
+t=$(date +%s)
+lab_check "virsh save l2" lab_virsh save l2 /tmp/l2.save
+lab_diag "virsh save took $(($(date +%s) - t)) s, $(($(wc -c </tmp/l2.save) >> 20)) MiB"
+gone() { ! lab_virsh domid l2 >/dev/null 2>&1; }
+lab_check "L2 is gone after the save" gone
+t=$(date +%s)
+lab_check "virsh restore" lab_virsh restore /tmp/l2.save
+lab_diag "virsh restore took $(($(date +%s) - t)) s"
+rm -f /tmp/l2.saving /tmp/l2.save
+lab_check "libvirt runs the restored QEMU" l2_follow
+lab_check "the restored QEMU has kvm-xpv=on" \
+	grep -q 'kvm-xpv=on' /proc/"$(lab_l2_pid)"/cmdline
+published() { [ "$(lab_kvm_stat xpv_updates)" -ge 1 ]; }
+lab_check "the restored KVM published the topology" lab_wait_for 60 published
+lab_diag "restored KVM: xpv_updates $(lab_kvm_stat xpv_updates), xpv_notifications $(lab_kvm_stat xpv_notifications)"
+lab_check "L2 was told after the restore and waits for vCPU 1 to move back" \
+	lab_l2_wait_line 300 '^XPVSYNC armed cpu=1 pnode=0'
+lab_check "xpvctl vcpu l2 1 1 after the restore" xpvctl vcpu l2 1 1
+lab_check "L2 finished its checks" lab_l2_wait_line 120 '^XPVSYNC checked'
+lab_check "query-xpv (virsh): vCPU 1 back on pnode 1" test "$(lab_xpv_vcpu_pnode 1)" = 1
+lab_check "virsh destroy l2" lab_virsh destroy l2
+kill $relay 2>/dev/null
