@@ -29,7 +29,11 @@ if [ -f "$DEST/.xpv-stamp" ] && [ "$(cat "$DEST/.xpv-stamp")" = "$stamp" ]; then
 	say "$DEST is up to date"
 	exit 0
 fi
-[ "$(id -u)" -eq 0 ] || die "debootstrap and chroot need root"
+if [ "$(id -u)" -ne 0 ]; then
+	# debootstrap and chroot need root, as make deps's apt-get does.
+	command -v sudo >/dev/null || die "debootstrap and chroot need root (or sudo)"
+	exec sudo -E "$0" "$@"
+fi
 command -v debootstrap >/dev/null || die "no debootstrap: run 'make deps'"
 
 # The mirror this machine's apt uses, else Debian's own.
@@ -79,6 +83,9 @@ for b in libvirtd virtlogd virsh numactl; do
 	[ -x "$tmp/usr/sbin/$b" ] || [ -x "$tmp/usr/bin/$b" ] ||
 		die "the root filesystem has no $b after the install"
 done
+# Started through sudo: the lab's QEMU runs as the user and serves the
+# files over virtio-9p, so they must be readable by it.
+[ -z "${SUDO_USER:-}" ] || chmod -R a+rX "$tmp"
 echo "$stamp" >"$tmp/.xpv-stamp"
 rm -rf "$DEST"
 mv "$tmp" "$DEST"
