@@ -20,31 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmram.h"
+
 #define MPOL_MF_MOVE	(1 << 1)
-
-static int largest_anon(int pid, unsigned long *start, unsigned long *size)
-{
-	char path[64], line[512], name[256];
-	unsigned long s, e;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	*size = 0;
-	while (fgets(line, sizeof(line), f)) {
-		name[0] = '\0';
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %255s", &s, &e, name) < 2)
-			continue;
-		if (name[0] == '\0' && e - s > *size) {
-			*start = s;
-			*size = e - s;
-		}
-	}
-	fclose(f);
-	return *size ? 0 : -ENOENT;
-}
 
 static double now_ms(void)
 {
@@ -73,7 +51,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xpv-memstorm: bad PID, CALLS or PAGES\n");
 		return 2;
 	}
-	r = largest_anon(pid, &start, &size);
+	r = vm_ram(pid, &start, &size);
 	if (r) {
 		fprintf(stderr, "xpv-memstorm: no anonymous mapping in process %d: %s\n",
 			pid, strerror(-r));

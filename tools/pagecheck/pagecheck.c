@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xpv-pagecheck: the host's ground truth for an XPV guest's pages.
+ *
+ *   xpv-pagecheck stripe PID NODE
+ *       move the present pages of every other 2 MiB chunk (the odd ones)
+ *       of QEMU process PID's guest RAM to host node NODE
+ *   xpv-pagecheck check PID
+ *       read "XPVPAGES <pfn> <count> <pnode>" lines (what the guest says:
+ *       <count> guest page frames from <pfn> on are on pnode <pnode>;
+ *       other text, and a prefix before XPVPAGES, are ignored) and compare
+ *       each page with the host node move_pages(2) finds it on
+ *
+ * check prints what agrees and what does not, and exits 1 unless every
+ * page the guest named is present on the node it said.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vmram.h"
+
+#define MPOL_MF_MOVE	(1 << 1)
+#define CHUNK		(2UL << 20)
+#define BATCH		4096
+#define MAX_NODES	64
+
+static int pid;
+static unsigned long ram, ram_size;
+static long psize;
+static void *addr[BATCH];
+static int nodes[BATCH], status[BATCH];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "xpv-pagecheck: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Move the @n pages in addr[] to @node; how many are there now. */
+static unsigned long move_batch(unsigned long n, int node)
+{
+	unsigned long i, moved = 0;
+
+	for (i = 0; i < n; i++)
+		nodes[i] = node;
+	if (syscall(__NR_move_pages, pid, n, addr, nodes, status,
+		    MPOL_MF_MOVE) < 0)
+		die("move_pages");
+	for (i = 0; i < n; i++)
+		moved += status[i] == node;
+	return moved;
+}
+
+static int stripe(int node)
+{
+	unsigned long off, i, n = 0, moved = 0;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", node);
+	if (node < 0 || access(path, F_OK)) {
+		fprintf(stderr, "xpv-pagecheck: host node %d does not exist\n", node);
+		return 2;
+	}
+	for (off = CHUNK; off < ram_size; off += 2 * CHUNK) {
+		for (i = 0; i < CHUNK / psize && off + i * psize < ram_size; i++) {
+			addr[n++] = (void *)(ram + off + i * psize);
+			if (n == BATCH) {
+				moved += move_batch(n, node);
+				n = 0;
+			}
+		}
+	}
+	if (n)
+		moved += move_batch(n, node);
+	printf("odd 2 MiB chunks of %lu MiB of guest RAM: %lu pages now on host node %d\n",
+	       ram_size >> 20, moved, node);
+	return 0;
+}
+
+struct tally {
+	unsigned long pages, agree, disagree, absent, outside;
+	unsigned long said[MAX_NODES], has[MAX_NODES];
+};
+
+/* Look up @n pages from guest frame @pfn that the guest says are on @pnode. */
+static void check_range(struct tally *t, unsigned long pfn, unsigned long n,
+			int pnode)
+{
+	unsigned long i, k, done;
+	long r;
+
+	for (done = 0; done < n; done += k) {
+		for (k = 0; k < BATCH && done + k < n; k++) {
+			unsigned long gpa = (pfn + done + k) * psize;
+
+			addr[k] = (void *)(ram + gpa);
+			if (gpa >= ram_size) {
+				t->outside += n - done - k;
+				t->pages += n - done - k;
+				if (pnode >= 0 && pnode < MAX_NODES)
+					t->said[pnode] += n - done - k;
+				n = done + k;
+				break;
+			}
+		}
+		if (!k)
+			break;
+		r = syscall(__NR_move_pages, pid, k, addr, NULL, status, 0);
+		if (r < 0)
+			die("move_pages");
+		for (i = 0; i < k; i++) {
+			t->pages++;
+			if (pnode >= 0 && pnode < MAX_NODES)
+				t->said[pnode]++;
+			if (status[i] < 0) {
+				t->absent++;
+				continue;
+			}
+			if (status[i] < MAX_NODES)
+				t->has[status[i]]++;
+			if (status[i] == pnode) {
+				t->agree++;
+			} else if (t->disagree++ < 5) {
+				printf("  guest frame %#lx: the guest says pnode %d, the host has it on node %d\n",
+				       pfn + done + i, pnode, status[i]);
+			}
+		}
+	}
+}
+
+static int check(void)
+{
+	static struct tally t;
+	unsigned long pfn, n;
+	char line[512], *p;
+	int pnode, node;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		p = strstr(line, "XPVPAGES ");
+		if (!p || sscanf(p, "XPVPAGES %lu %lu %d", &pfn, &n, &pnode) != 3)
+			continue;
+		check_range(&t, pfn, n, pnode);
+	}
+	printf("pages %lu: agree %lu, disagree %lu, not present on the host %lu, outside guest RAM %lu\n",
+	       t.pages, t.agree, t.disagree, t.absent, t.outside);
+	for (node = 0; node < MAX_NODES; node++)
+		if (t.said[node] || t.has[node])
+			printf("  node %d: the guest says %lu pages, the host has %lu of them\n",
+			       node, t.said[node], t.has[node]);
+	return !t.pages || t.disagree || t.absent || t.outside;
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	psize = sysconf(_SC_PAGESIZE);
+	if (!(argc == 4 && !strcmp(argv[1], "stripe")) &&
+	    !(argc == 3 && !strcmp(argv[1], "check"))) {
+		fprintf(stderr, "usage: xpv-pagecheck stripe PID NODE\n"
+				"       xpv-pagecheck check PID < guest's XPVPAGES lines\n");
+		return 2;
+	}
+	pid = atoi(argv[2]);
+	if (pid <= 0) {
+		fprintf(stderr, "xpv-pagecheck: '%s' is not a PID\n", argv[2]);
+		return 2;
+	}
+	r = vm_ram(pid, &ram, &ram_size);
+	if (r) {
+		errno = -r;
+		die("no guest RAM (anonymous mapping) in that process");
+	}
+	if (!strcmp(argv[1], "stripe"))
+		return stripe(atoi(argv[3]));
+	return check();
+}
