@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xpv_pages_test: the host node ("pnode") of this guest's pages, as the
+ * XPV host publishes it, through get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR
+ * | MPOL_F_PNODE).  Runs inside a guest with XPV active.
+ *
+ *   xpv_pages_test [MIB [WAIT [HOLD]]]
+ *
+ * Touches MIB MiB (default 64), waits up to WAIT seconds (default 0)
+ * for the host to change the topology (a test on the host moves the
+ * memory meanwhile) and for the map to settle, then asks every page's
+ * pnode.  It prints the pages as ranges of guest page frames,
+ * "XPVPAGES <first pfn> <count> <pnode>", for the host to compare with
+ * where it really keeps them, and keeps the memory HOLD seconds
+ * (default 0) for that.  Needs CAP_SYS_ADMIN for the page frames.  In a
+ * guest without XPV it checks that the flag is refused.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/mempolicy.h>
+
+#include "../kselftest.h"
+
+#define XPV_SYSFS	"/sys/devices/system/xpv"
+#define PM_PRESENT	0x8000000000000000ULL
+#define PM_PFN_MASK	((1ULL << 55) - 1)
+#define PNODE_FLAGS	(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_PNODE)
+
+struct page_pnode {
+	uint64_t pfn;
+	int pnode;
+};
+
+static long get_pnode(void *addr, unsigned long flags)
+{
+	int mode = -1;
+	long r;
+
+	r = syscall(__NR_get_mempolicy, &mode, NULL, 0, addr, flags);
+	return r ? -errno : mode;
+}
+
+static long read_sysfs(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), XPV_SYSFS "/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int by_pfn(const void *a, const void *b)
+{
+	const struct page_pnode *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* Wait until the version has not changed for @quiet seconds. */
+static long settle(double quiet, double bound)
+{
+	double end = now() + bound, since = now();
+	long v = read_sysfs("version"), w;
+
+	while (now() < end) {
+		usleep(100000);
+		w = read_sysfs("version");
+		if (w != v) {
+			v = w;
+			since = now();
+		} else if (now() - since >= quiet) {
+			break;
+		}
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
+	int wait = argc > 2 ? atoi(argv[2]) : 0;
+	int hold = argc > 3 ? atoi(argv[3]) : 0;
+	long psize = sysconf(_SC_PAGESIZE), nr_pnodes, v0, v, p;
+	unsigned long n, i, unknown, bad, count[64] = { 0 };
+	struct page_pnode *pages;
+	double t0, deadline;
+	uint64_t ent;
+	char *buf, *hole;
+	int fd;
+
+	ksft_print_header();
+	nr_pnodes = read_sysfs("nr_pnodes");
+	if (nr_pnodes <= 0) {
+		/* No XPV here (or xpv=off): the flag is refused, not ignored. */
+		ksft_set_plan(1);
+		ksft_test_result(get_pnode(&mib, PNODE_FLAGS) == -EOPNOTSUPP,
+				 "without XPV (no %s), MPOL_F_PNODE: EOPNOTSUPP\n",
+				 XPV_SYSFS);
+		ksft_finished();
+	}
+	if (!mib || mib > 4096)
+		ksft_exit_fail_msg("MIB must be 1..4096\n");
+	ksft_set_plan(8);
+
+	n = (mib << 20) / psize;
+	buf = mmap(NULL, n * psize, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pages = calloc(n, sizeof(*pages));
+	if (buf == MAP_FAILED || !pages)
+		ksft_exit_fail_msg("cannot allocate %lu MiB\n", mib);
+
+	/* The flag's rules. */
+	ksft_test_result(get_pnode(buf, MPOL_F_PNODE) == -EINVAL &&
+			 get_pnode(buf, MPOL_F_PNODE | MPOL_F_ADDR) == -EINVAL &&
+			 get_pnode(buf, PNODE_FLAGS | MPOL_F_MEMS_ALLOWED) == -EINVAL,
+			 "MPOL_F_PNODE without MPOL_F_NODE | MPOL_F_ADDR alone: EINVAL\n");
+	hole = mmap(NULL, psize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ksft_test_result(hole != MAP_FAILED && !munmap(hole, psize) &&
+			 get_pnode(hole, PNODE_FLAGS) == -EFAULT,
+			 "an unmapped address: EFAULT\n");
+
+	for (i = 0; i < n; i++)
+		buf[i * psize] = 1;
+	v0 = read_sysfs("version");
+	printf("XPVSYNC pages touched %lu MiB version=%ld\n", mib, v0);
+	fflush(stdout);
+
+	/* The host publishes first-touched chunks within about 100 ms. */
+	t0 = now();
+	deadline = t0 + 30;
+	do {
+		for (i = 0, unknown = 0; i < n; i++)
+			unknown += get_pnode(buf + i * psize, PNODE_FLAGS) == -ENODATA;
+		if (unknown)
+			usleep(200000);
+	} while (unknown && now() < deadline);
+	ksft_test_result(!unknown, "every touched page has a pnode after %.1f s (%lu unknown)\n",
+			 now() - t0, unknown);
+
+	if (wait > 0) {
+		deadline = now() + wait;
+		while (read_sysfs("version") == v0 && now() < deadline)
+			usleep(100000);
+		v = read_sysfs("version");
+		ksft_test_result(v > v0, "the host changed the topology: version %ld -> %ld\n",
+				 v0, v);
+	} else {
+		ksft_test_result_skip("no host change asked for (WAIT 0)\n");
+	}
+	v = settle(3, 120);
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	for (i = 0, bad = 0; i < n; i++) {
+		p = get_pnode(buf + i * psize, PNODE_FLAGS);
+		if (p < 0 || p >= nr_pnodes || p >= 64) {
+			if (bad++ < 5)
+				ksft_print_msg("page %lu: pnode %ld\n", i, p);
+			p = -1;
+		} else {
+			count[p]++;
+		}
+		ent = 0;
+		if (fd < 0 || pread(fd, &ent, sizeof(ent),
+				    ((uintptr_t)buf / psize + i) * sizeof(ent)) != sizeof(ent))
+			ent = 0;
+		pages[i].pfn = ent & PM_PRESENT ? ent & PM_PFN_MASK : 0;
+		pages[i].pnode = p;
+	}
+	ksft_test_result(!bad, "every page has a valid pnode (< %ld), %lu do not\n",
+			 nr_pnodes, bad);
+	for (i = 0, unknown = 0; i < n; i++)
+		unknown += !pages[i].pfn;
+	ksft_test_result(fd >= 0 && !unknown,
+			 "/proc/self/pagemap gives every page's frame (%lu missing)\n",
+			 unknown);
+	ksft_test_result(read_sysfs("version") == v,
+			 "the topology did not change while the pages were read (version %ld)\n",
+			 v);
+	for (p = 0; p < nr_pnodes && p < 64; p++)
+		ksft_print_msg("pnode %ld: %lu pages (%lu MiB)\n", p, count[p],
+			       count[p] * psize >> 20);
+
+	/* The same pages, as frame ranges, for the host to check. */
+	qsort(pages, n, sizeof(*pages), by_pfn);
+	for (i = 0; i < n;) {
+		unsigned long j = i + 1;
+
+		while (j < n && pages[j].pfn == pages[j - 1].pfn + 1 &&
+		       pages[j].pnode == pages[i].pnode)
+			j++;
+		printf("XPVPAGES %llu %lu %d\n", (unsigned long long)pages[i].pfn,
+		       j - i, pages[i].pnode);
+		i = j;
+	}
+	printf("XPVSYNC pages ready version=%ld\n", v);
+	fflush(stdout);
+	if (hold > 0)
+		sleep(hold);
+	/* Holding still: the answers must not have changed meanwhile. */
+	for (i = 0, bad = 0; i < n; i++)
+		bad += get_pnode(buf + i * psize, PNODE_FLAGS) < 0;
+	ksft_test_result(!bad, "after %d s every page still has a pnode (%lu lost)\n",
+			 hold, bad);
+	ksft_finished();
+}
