@@ -78,8 +78,9 @@ stage rootfs -- "$TOP/ci/build-rootfs.sh"
 stage lab-smoke kernel qemu tools -- "$TOP/tools/lab/lab.sh" smoke
 stage lab-kvm-selftests kernel qemu tools selftests -- \
 	"$TOP/tools/lab/lab.sh" kvm-selftests
-stage lab-guest-topology kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-topology
+stage lab-guest-topology kernel qemu tools selftests -- "$TOP/tools/lab/lab.sh" guest-topology
 stage lab-guest-memory kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-memory
+stage lab-guest-pages kernel qemu tools selftests -- "$TOP/tools/lab/lab.sh" guest-pages
 stage lab-guest-migrate kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-migrate
 stage lab-libvirt kernel qemu tools rootfs -- "$TOP/tools/lab/lab.sh" libvirt
 stage lab-host-off kernel qemu tools -- "$TOP/tools/lab/lab.sh" --l1-append kvm.xpv=0 host-off

@@ -35,6 +35,36 @@ lab_check() {
 	return 1
 }
 
+# lab_ktap NAME CMD...: run a kselftest; its output goes to the console
+# as it comes (XPVSYNC lines included) and each TAP result becomes a
+# check.  A SKIP fails: the lab has what the tests need.
+lab_ktap() {
+	_name=$1
+	shift
+	rm -f /tmp/ktap.rc
+	{ timeout 600 "$@" 2>&1; echo $? >/tmp/ktap.rc; } | tee /tmp/"$_name".log |
+		grep -v '^ok \|^not ok \|^#'
+	_rc=$(cat /tmp/ktap.rc)
+	_results=0
+	while IFS= read -r _line; do
+		case $_line in
+		"ok "*"# SKIP"*) lab_not_ok "$_name: ${_line#ok }" "skipped in the lab" ;;
+		"ok "*) lab_ok "$_name: $(echo "${_line#ok }" | sed 's/^[0-9]* //')" ;;
+		"not ok "*) lab_not_ok "$_name: $(echo "${_line#not ok }" | sed 's/^[0-9]* //')" "see the diagnostics above" ;;
+		"#"*) lab_diag "$_name: $_line"; continue ;;
+		*) continue ;;
+		esac
+		_results=$((_results + 1))
+	done </tmp/"$_name".log
+	# tests without TAP output report through their exit status alone
+	if [ "$_rc" = 0 ] && [ $_results -eq 0 ]; then
+		lab_ok "$_name (exit status 0)"
+	elif [ "$_rc" != 0 ]; then
+		tail -n 15 /tmp/"$_name".log | sed "s/^/XPVLAB # $LAB_LEVEL:   /"
+		lab_not_ok "$_name exited cleanly" "exit status $_rc after $_results results"
+	fi
+}
+
 # lab_wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
 lab_wait_for() {
 	_deadline=$(($(date +%s) + $1))

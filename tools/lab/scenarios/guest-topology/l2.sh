@@ -6,6 +6,8 @@ if grep -q 'xpv=off' /proc/cmdline; then
 		sh -c "dmesg | grep -q 'xpv: disabled on the command line'"
 	lab_check "/proc/vmstat: no XPV update" \
 		sh -c "grep -qx 'xpv_updates 0' /proc/vmstat"
+	# get_mempolicy(MPOL_F_PNODE) is refused without XPV.
+	lab_ktap xpv_pages_test /lab/kselftest/xpv_pages_test
 	echo "XPVSYNC off checked"
 	sleep 20	# L1 reads its KVM statistics for this VM meanwhile
 else

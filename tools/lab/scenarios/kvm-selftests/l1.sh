@@ -11,27 +11,7 @@ lab_check "tracepoints kvm:kvm_xpv_publish and kvm:kvm_xpv_mem_publish exist" \
 	echo 2048 >/sys/kernel/tracing/buffer_size_kb
 
 for t in /lab/kselftest/*; do
-	name=$(basename "$t")
-	timeout 600 "$t" >/tmp/"$name".log 2>&1
-	rc=$?
-	results=0
-	while IFS= read -r line; do
-		case $line in
-		"ok "*"# SKIP"*) lab_not_ok "$name: ${line#ok }" "skipped in the lab" ;;
-		"ok "*) lab_ok "$name: $(echo "${line#ok }" | sed 's/^[0-9]* //')" ;;
-		"not ok "*) lab_not_ok "$name: $(echo "${line#not ok }" | sed 's/^[0-9]* //')" "see the diagnostics above" ;;
-		"#"*) lab_diag "$name: $line"; continue ;;
-		*) continue ;;
-		esac
-		results=$((results + 1))
-	done </tmp/"$name".log
-	# tests without TAP output report through their exit status alone
-	if [ $rc -eq 0 ] && [ $results -eq 0 ]; then
-		lab_ok "$name (exit status 0)"
-	elif [ $rc -ne 0 ]; then
-		tail -n 15 /tmp/"$name".log | sed "s/^/XPVLAB # L1:   /"
-		lab_not_ok "$name exited cleanly" "exit status $rc after $results results"
-	fi
+	lab_ktap "$(basename "$t")" "$t"
 done
 
 if [ -d $ev ]; then
