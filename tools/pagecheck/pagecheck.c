@@ -5,14 +5,16 @@
  *   xpv-pagecheck stripe PID NODE
  *       move the present pages of every other 2 MiB chunk (the odd ones)
  *       of QEMU process PID's guest RAM to host node NODE
- *   xpv-pagecheck check PID
+ *   xpv-pagecheck check PID [PAGES [NODES]]
  *       read "XPVPAGES <pfn> <count> <pnode>" lines (what the guest says:
  *       <count> guest page frames from <pfn> on are on pnode <pnode>;
  *       other text, and a prefix before XPVPAGES, are ignored) and compare
  *       each page with the host node move_pages(2) finds it on
  *
- * check prints what agrees and what does not, and exits 1 unless every
- * page the guest named is present on the node it said.
+ * stripe exits 1 if it moved nothing.  check prints what agrees and what
+ * does not, and exits 1 unless every page the guest named is present on
+ * the node it said, the guest named PAGES pages (if given, not 0) on at
+ * least NODES nodes (if given), and every XPVPAGES line was well formed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -79,11 +81,11 @@ static int stripe(int node)
 		moved += move_batch(n, node);
 	printf("odd 2 MiB chunks of %lu MiB of guest RAM: %lu pages now on host node %d\n",
 	       ram_size >> 20, moved, node);
-	return 0;
+	return !moved;
 }
 
 struct tally {
-	unsigned long pages, agree, disagree, absent, outside;
+	unsigned long pages, agree, disagree, absent, outside, malformed;
 	unsigned long said[MAX_NODES], has[MAX_NODES];
 };
 
@@ -96,10 +98,11 @@ static void check_range(struct tally *t, unsigned long pfn, unsigned long n,
 
 	for (done = 0; done < n; done += k) {
 		for (k = 0; k < BATCH && done + k < n; k++) {
-			unsigned long gpa = (pfn + done + k) * psize;
+			unsigned long f = pfn + done + k;
+			unsigned long gpa = f * psize;
 
 			addr[k] = (void *)(ram + gpa);
-			if (gpa >= ram_size) {
+			if (f < pfn || f >= ram_size / psize) {
 				t->outside += n - done - k;
 				t->pages += n - done - k;
 				if (pnode >= 0 && pnode < MAX_NODES)
@@ -133,26 +136,40 @@ static void check_range(struct tally *t, unsigned long pfn, unsigned long n,
 	}
 }
 
-static int check(void)
+static int check(unsigned long want_pages, int want_nodes)
 {
 	static struct tally t;
 	unsigned long pfn, n;
-	char line[512], *p;
-	int pnode, node;
+	char line[512], *p, end;
+	int pnode, node, nodes = 0;
 
 	while (fgets(line, sizeof(line), stdin)) {
 		p = strstr(line, "XPVPAGES ");
-		if (!p || sscanf(p, "XPVPAGES %lu %lu %d", &pfn, &n, &pnode) != 3)
+		if (!p)
 			continue;
+		/* A console may break a line: count it, do not guess. */
+		if (sscanf(p, "XPVPAGES %lu %lu %d%c", &pfn, &n, &pnode, &end) != 4 ||
+		    end != '\n' || !n) {
+			if (t.malformed++ < 5)
+				printf("  malformed: %s", p);
+			continue;
+		}
 		check_range(&t, pfn, n, pnode);
 	}
-	printf("pages %lu: agree %lu, disagree %lu, not present on the host %lu, outside guest RAM %lu\n",
-	       t.pages, t.agree, t.disagree, t.absent, t.outside);
-	for (node = 0; node < MAX_NODES; node++)
+	printf("pages %lu: agree %lu, disagree %lu, not present on the host %lu, outside guest RAM %lu, malformed lines %lu\n",
+	       t.pages, t.agree, t.disagree, t.absent, t.outside, t.malformed);
+	for (node = 0; node < MAX_NODES; node++) {
 		if (t.said[node] || t.has[node])
 			printf("  node %d: the guest says %lu pages, the host has %lu of them\n",
 			       node, t.said[node], t.has[node]);
-	return !t.pages || t.disagree || t.absent || t.outside;
+		nodes += t.said[node] > 0;
+	}
+	if (want_pages && t.pages != want_pages)
+		printf("the guest named %lu pages, not %lu\n", t.pages, want_pages);
+	if (nodes < want_nodes)
+		printf("the pages are on %d nodes, not at least %d\n", nodes, want_nodes);
+	return !t.pages || t.disagree || t.absent || t.outside || t.malformed ||
+	       (want_pages && t.pages != want_pages) || nodes < want_nodes;
 }
 
 int main(int argc, char **argv)
@@ -161,9 +178,9 @@ int main(int argc, char **argv)
 
 	psize = sysconf(_SC_PAGESIZE);
 	if (!(argc == 4 && !strcmp(argv[1], "stripe")) &&
-	    !(argc == 3 && !strcmp(argv[1], "check"))) {
+	    !(argc >= 3 && argc <= 5 && !strcmp(argv[1], "check"))) {
 		fprintf(stderr, "usage: xpv-pagecheck stripe PID NODE\n"
-				"       xpv-pagecheck check PID < guest's XPVPAGES lines\n");
+				"       xpv-pagecheck check PID [PAGES [NODES]] < guest's XPVPAGES lines\n");
 		return 2;
 	}
 	pid = atoi(argv[2]);
@@ -178,5 +195,6 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "stripe"))
 		return stripe(atoi(argv[3]));
-	return check();
+	return check(argc > 3 ? strtoul(argv[3], NULL, 0) : 0,
+		     argc > 4 ? atoi(argv[4]) : 0);
 }
