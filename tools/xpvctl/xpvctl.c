@@ -312,12 +312,35 @@ static long number(const char *s, const char *what)
 	return v;
 }
 
+/* Whether @v is in @list, a kernel list such as "0-3,8". */
+static int in_list(const char *list, long v)
+{
+	const char *p = list;
+	char *end;
+	long a, b;
+
+	while (*p) {
+		a = strtol(p, &end, 10);
+		if (end == p)
+			return 0;
+		b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (v >= a && v <= b)
+			return 1;
+		if (*end != ',')
+			return 0;
+		p = end + 1;
+	}
+	return 0;
+}
+
 /* The CPUs of host node @node from sysfs, into @set; dies if none. */
 static void node_cpus(long node, cpu_set_t *set, char *list, size_t len)
 {
-	char path[96], *p, *end;
-	long a, b;
+	char path[96];
 	FILE *f;
+	int cpu;
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%ld/cpulist",
 		 node);
@@ -332,16 +355,9 @@ static void node_cpus(long node, cpu_set_t *set, char *list, size_t len)
 	fclose(f);
 	list[strcspn(list, "\n")] = '\0';
 	CPU_ZERO(set);
-	for (p = list; *p; p = *end == ',' ? end + 1 : end) {
-		a = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		b = a;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		for (; a <= b && a < CPU_SETSIZE; a++)
-			CPU_SET(a, set);
-	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (in_list(list, cpu))
+			CPU_SET(cpu, set);
 	if (!CPU_COUNT(set)) {
 		snprintf(path, sizeof(path), "%ld", node);
 		die("host node %s has no CPUs to run a vCPU on", path);
@@ -396,6 +412,29 @@ static int cmd_vcpu(const char *name, const char *vcpu_s, const char *node_s)
 	return 0;
 }
 
+/* The Mems_allowed_list of process @pid into @list: 0, or -1. */
+static int vm_mems_allowed(int pid, char *list, size_t len)
+{
+	char path[64], line[4096];
+	int r = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Mems_allowed_list:", 18)) {
+			snprintf(list, len, "%s", line + 18 + strspn(line + 18, " \t"));
+			list[strcspn(list, "\n")] = '\0';
+			r = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
 static int cmd_mem(const char *name, const char *node_s)
 {
 	long node = number(node_s, "'%s' is not a host node number");
@@ -413,6 +452,15 @@ static int cmd_mem(const char *name, const char *node_s)
 	if (access(list, F_OK))
 		die("host node %s does not exist (see /sys/devices/system/node)",
 		    node_s);
+	/*
+	 * As root, migrate_pages() is not held to the VM's cpuset: refuse
+	 * what the VM's own allocations could not use either.
+	 */
+	if (!vm_mems_allowed(vm.pid, list, sizeof(list)) && !in_list(list, node)) {
+		fprintf(stderr, "xpvctl: host node %ld is outside the memory nodes VM '%s' may use (%s)\n",
+			node, vm.name, list);
+		return 1;
+	}
 	d = opendir("/sys/devices/system/node");
 	if (!d)
 		die("cannot read /sys/devices/system/node: %s", strerror(errno));
