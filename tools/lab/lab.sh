@@ -121,7 +121,7 @@ for level in l1 l2; do
 	while read -r spec; do
 		case $spec in "" | \#*) continue ;; esac
 		[ -e "$BUILD/${spec%%:*}" ] ||
-			die "scenario $scname needs build/${spec%%:*}: run 'make build'"
+			die "scenario $scname needs build/${spec%%:*}: run 'make build' (or what $scname/$level-files names)"
 		if [ $level = l1 ]; then l1_files+=("$BUILD/$spec"); else l2_files+=("$BUILD/$spec"); fi
 	done <"$scdir/$level-files"
 done

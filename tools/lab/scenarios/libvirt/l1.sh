@@ -15,7 +15,13 @@ t=$(date +%s)
 lab_check "start virtlogd and libvirtd" lab_libvirtd_start || exit 1
 lab_diag "libvirtd answered after $(($(date +%s) - t)) s"
 
-# vCPU 0 on node 0's first CPU, vCPU 1 on node 1's; the lab's L2 line.
+# vCPU 0 on node 0's first CPU, vCPU 1 on node 1's; the lab's L2 line
+# (into XML and a sed replacement: no markup or sed specials).
+case $LAB_L2_APPEND in
+*[\&\|\<\>\\]*)
+	lab_not_ok "L2's command line fits l2.xml" "--l2-append '$LAB_L2_APPEND' has & | < > or \\"
+	exit 1 ;;
+esac
 n0=$(lab_node_cpu 0)
 n1=$(lab_node_cpu 1)
 sed -e "s|<vcpupin vcpu='0' cpuset='[^']*'/>|<vcpupin vcpu='0' cpuset='$n0'/>|" \
