@@ -31,6 +31,7 @@ help:
 	@echo "  make deps       install build and runtime dependencies (apt-get)"
 	@echo "  make sources    unpack Debian's linux-source-6.12 and qemu 7.2, apply patches/"
 	@echo "  make kernel     build bzImage (DEBUG=1: KASAN/LOCKDEP/DEBUG_VM variant)"
+	@echo "  make kernel-pristine  the same kernel without the series (benchmark baseline)"
 	@echo "  make qemu       build qemu-system-x86_64"
 	@echo "  make tools      build tools/ (host and static lab binaries)"
 	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
@@ -55,6 +56,10 @@ sources: deps
 
 kernel: deps
 	@ci/build-linux.sh
+
+# After kernel: both prepare the same source tree.
+kernel-pristine: kernel
+	@XPV_PRISTINE=1 XPV_DEBUG=0 ci/build-linux.sh
 
 qemu: deps
 	@ci/build-qemu.sh
@@ -81,7 +86,7 @@ check-series: series
 rootfs: deps
 	@ci/build-rootfs.sh
 
-build: kernel qemu tools selftests rootfs
+build: kernel qemu tools selftests
 
 lab: build
 	@if [ -t 0 ] && [ -t 1 ]; then \
@@ -98,13 +103,18 @@ test: deps
 
 # Benchmarks print figures (ratios measured in one run), they pass or fail
 # only on whether they ran.
-bench: build
+# bench-pagefault compares with the unpatched kernel, built without the
+# debug options: with DEBUG=1 it would measure them, not XPV.
+BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault)
+
+bench: build $(if $(filter 1,$(DEBUG)),,kernel-pristine)
 	@mkdir -p $(BUILD)/lab; rc=0; \
-	for b in bench-vdso bench-memory; do \
+	[ "$(DEBUG)" != 1 ] || echo "bench: DEBUG=1: no bench-pagefault (its baseline has no debug options)"; \
+	for b in $(BENCHES); do \
 		tools/lab/lab.sh $(LABOPTS) $$b >$(BUILD)/lab/$$b.out || rc=$$?; \
 		cat $(BUILD)/lab/$$b.out; echo; \
 	done; \
-	for b in bench-vdso bench-memory; do \
+	for b in $(BENCHES); do \
 		grep -h 'bench:' $(BUILD)/lab/$$b.out | sed "s/^# L[12]: bench:/$$b:/"; \
 	done; \
 	exit $$rc
@@ -116,5 +126,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps sources kernel qemu selftests tools unit series check-series build \
+.PHONY: help deps sources kernel kernel-pristine qemu selftests tools unit series check-series build \
 	rootfs lab lab-run test bench clean distclean

@@ -6,8 +6,10 @@
 #   (+ debug.config when XPV_DEBUG=1), merged with merge_config.sh.
 # One bzImage serves as the lab's L1 host and L2 guest.
 #
-# Environment: XPV_DEBUG=1 selects the debug variant, KFRAGMENTS overrides
-# the fragment list, JOBS the parallelism.  Prints the image path last.
+# Environment: XPV_DEBUG=1 selects the debug variant, XPV_PRISTINE=1 the
+# unpatched kernel (Debian's tree without the series, same options; a
+# baseline for benchmarks), KFRAGMENTS overrides the fragment list, JOBS
+# the parallelism.  Prints the image path last.
 set -euo pipefail
 
 NAME=build-linux
@@ -21,11 +23,25 @@ if [ "${XPV_DEBUG:-0}" = 1 ]; then
 	variant=debug
 	KFRAGMENTS="$KFRAGMENTS debug"
 fi
+[ "${XPV_PRISTINE:-0}" != 1 ] || variant=pristine
 OBJ=$BUILD/obj/linux-$variant
 LOG=$BUILD/logs/linux-$variant.log
 
 "$TOP/ci/src.sh" prepare linux
 mkdir -p "$OBJ" "$BUILD/logs"
+if [ $variant = pristine ]; then
+	# A copy of the tree the series applies to, kept while it is the same.
+	base=$(git -C "$SRC" rev-parse xpv-pristine)
+	PSRC=$BUILD/src/linux-pristine
+	if [ "$(cat "$PSRC/.xpv-pristine" 2>/dev/null)" != "$base" ]; then
+		say "unpacking the unpatched tree (${base:0:12}) into ${PSRC#"$TOP"/}"
+		rm -rf "$PSRC"
+		mkdir -p "$PSRC"
+		git -C "$SRC" archive xpv-pristine | tar -x -C "$PSRC"
+		echo "$base" >"$PSRC/.xpv-pristine"
+	fi
+	SRC=$PSRC
+fi
 
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 export CCACHE_COMPILERCHECK=content
@@ -38,7 +54,9 @@ for f in $KFRAGMENTS; do
 done
 
 # Reconfigure when a fragment or the tree changed.
-cfgstamp=$(cat "${frags[@]}" "$SRC/.git/xpv-stamp" "$0" | sha256sum | cut -d' ' -f1)
+treestamp=$SRC/.git/xpv-stamp
+[ $variant != pristine ] || treestamp=$SRC/.xpv-pristine
+cfgstamp=$(cat "${frags[@]}" "$treestamp" "$0" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$OBJ/.xpv-config-stamp" 2>/dev/null)" != "$cfgstamp" ]; then
 	say "configuring ($variant): defconfig + $KFRAGMENTS"
 	"${KMAKE[@]}" -s defconfig >"$LOG" 2>&1 || { tail -n 30 "$LOG"; die "defconfig failed"; }
@@ -57,6 +75,8 @@ if [ "$(cat "$OBJ/.xpv-config-stamp" 2>/dev/null)" != "$cfgstamp" ]; then
 			"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; want="unset" ;;
 			*) continue ;;
 			esac
+			# The unpatched kernel has no XPV options.
+			case $variant$opt in pristine*XPV*) continue ;; esac
 			if [ "$want" = unset ]; then
 				if grep -q "^$opt=" "$OBJ/.config"; then
 					say "$(basename "$f"): $opt should be off, is $(grep "^$opt=" "$OBJ/.config")" >&2

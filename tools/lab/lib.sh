@@ -75,12 +75,13 @@ lab_wait_for() {
 	done
 }
 
-# The QEMU command line that runs L2 under KVM in L1 (same kernel as L1).
-# Extra arguments are appended.  QMP listens on /tmp/l2.qmp.
+# The QEMU command line that runs L2 under KVM in L1 (same kernel as L1,
+# or $LAB_L2_KERNEL).  Extra arguments are appended.  QMP listens on
+# /tmp/l2.qmp.
 lab_l2_cmdline() {
 	echo qemu-system-x86_64 -accel kvm -cpu "$LAB_L2_CPU" -smp "$LAB_L2_CPUS" \
 		-m "${LAB_L2_MEM}M" -nodefaults -no-reboot -display none \
-		-L /lab/fw -kernel /lab/bzImage -initrd /lab/l2.cpio \
+		-L /lab/fw -kernel "${LAB_L2_KERNEL:-/lab/bzImage}" -initrd /lab/l2.cpio \
 		-append "'console=ttyS0 panic=-1 $LAB_L2_APPEND'" \
 		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off "$@"
 }
