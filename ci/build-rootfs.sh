@@ -29,12 +29,12 @@ if [ -f "$DEST/.xpv-stamp" ] && [ "$(cat "$DEST/.xpv-stamp")" = "$stamp" ]; then
 	say "$DEST is up to date"
 	exit 0
 fi
+# Made before any sudo: the user keeps owning build/ and the log.
+mkdir -p "$(dirname "$DEST")" "$(dirname "$LOG")"
+: >"$LOG"
 if [ "$(id -u)" -ne 0 ]; then
 	# debootstrap and chroot need root, as make deps's apt-get does.
-	# The user keeps owning build/ and the log.
 	command -v sudo >/dev/null || die "debootstrap and chroot need root (or sudo)"
-	mkdir -p "$(dirname "$DEST")" "$(dirname "$LOG")"
-	: >"$LOG"
 	n=
 	[ -t 0 ] || n=-n
 	exec sudo $n -E "$0" "$@"
@@ -55,12 +55,10 @@ cleanup() { # whatever is still mounted under the new root, deepest first
 trap cleanup EXIT
 cleanup
 rm -rf "$tmp"
-mkdir -p "$(dirname "$DEST")" "$(dirname "$LOG")"
-: >"$LOG"
-[ -z "${SUDO_UID:-}" ] || chown "$SUDO_UID:$SUDO_GID" "$LOG"
+progress='echo "$(du -sm "$tmp" 2>/dev/null | cut -f1) MB, $(tail -n1 "$LOG" | cut -c1-60)"'
 
 say "debootstrap $SUITE (minbase) from $mirror into ${tmp#"$TOP"/}; log ${LOG#"$TOP"/}"
-run_logged "$LOG" 'echo "$(du -sm "$tmp" 2>/dev/null | cut -f1) MB, $(tail -n1 "$LOG" | cut -c1-60)"' \
+run_logged "$LOG" "$progress" \
 	debootstrap --variant=minbase "$SUITE" "$tmp" "$mirror"
 
 # Packages' maintainer scripts must not start daemons on this machine.
@@ -68,7 +66,7 @@ printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
 chmod +x "$tmp/usr/sbin/policy-rc.d"
 mount -t proc proc "$tmp/proc"
 say "installing ${PKGS[*]}"
-run_logged "$LOG" 'echo "$(du -sm "$tmp" 2>/dev/null | cut -f1) MB, $(tail -n1 "$LOG" | cut -c1-60)"' \
+run_logged "$LOG" "$progress" \
 	chroot "$tmp" env DEBIAN_FRONTEND=noninteractive sh -c \
 	"apt-get update -qq && apt-get install -y -q --no-install-recommends ${PKGS[*]} && apt-get clean"
 umount "$tmp/proc"

@@ -200,6 +200,10 @@ lab_xpv_pnode_kb() {
 	echo $((${_b:-0} / 1024))
 }
 
+# lab_view_pnode VIEW N: vCPU N's pnode in an "XPVSYNC view ... cpuN=P ..."
+# line of L2 (xpv-guest-test view), padded with spaces.
+lab_view_pnode() { echo "$1" | sed -n "s/.* cpu$2=\([0-9]*\) .*/\1/p"; }
+
 # lab_l2_refused TEXT [QEMU-ARGS...]: L2's QEMU (with $LAB_L2_CPU) exits
 # at once, not by the timeout, with an error that says TEXT.
 lab_l2_refused() {
@@ -321,3 +325,20 @@ lab_libvirtd_start() {
 	lab_wait_for 120 lab_virsh version || { lab_virsh version; return 1; }
 	lab_virsh version
 }
+
+# --- L2 helpers (the XPV guest's own view)
+
+# lab_pnode_kb P: the memory L2 reads on pnode P, in kB.
+lab_pnode_kb() {
+	sed 's/.*MemTotal: *\([0-9]*\) kB/\1/' /sys/devices/system/xpv/pnode"$1"/meminfo
+}
+
+# lab_pnodes_apart: L2 reads vCPU 0 on pnode 0 and vCPU 1 on pnode 1
+# (what lab_l2_start_apart and the libvirt scenario's vcpupin do).
+lab_pnodes_apart() {
+	grep -qx 0 /sys/devices/system/xpv/pnode0/cpulist &&
+		grep -qx 1 /sys/devices/system/xpv/pnode1/cpulist
+}
+
+# lab_xpv_interrupts: XPV interrupts L2 has taken (/proc/vmstat).
+lab_xpv_interrupts() { awk '$1 == "xpv_interrupts" {print $2}' /proc/vmstat; }

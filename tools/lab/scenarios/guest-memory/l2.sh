@@ -1,13 +1,12 @@
 # L2 half of guest-memory (see l1.sh).
 x=/sys/devices/system/xpv
-kb() { sed 's/.*MemTotal: *\([0-9]*\) kB/\1/' $x/pnode"$1"/meminfo; }
 share1() { # node 1's share of the known memory, per mille
-	_a=$(kb 0)
-	_b=$(kb 1)
+	_a=$(lab_pnode_kb 0)
+	_b=$(lab_pnode_kb 1)
 	[ $((_a + _b)) -gt 0 ] && echo $((_b * 1000 / (_a + _b)))
 }
 report() {
-	echo "XPVSYNC $1 $(kb 0) $(kb 1) $(($(cat $x/unknown_bytes) / 1024))"
+	echo "XPVSYNC $1 $(lab_pnode_kb 0) $(lab_pnode_kb 1) $(($(cat $x/unknown_bytes) / 1024))"
 }
 
 on_pnode0() { _s=$(share1) && [ "$_s" -le 50 ]; }
@@ -24,7 +23,7 @@ settled() {
 	_same=0
 	_end=$(($(date +%s) + 120))
 	while [ "$(date +%s)" -lt "$_end" ]; do
-		_now="$(kb 0) $(kb 1)"
+		_now="$(lab_pnode_kb 0) $(lab_pnode_kb 1)"
 		if [ "$_now" = "$_prev" ]; then
 			_same=$((_same + 1))
 			[ "$_same" -lt 15 ] || return 0

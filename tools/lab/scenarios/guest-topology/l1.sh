@@ -20,7 +20,7 @@ lab_check "L1 KVM published L2's topology: xpv_updates $(lab_kvm_stat xpv_update
 	test "$(lab_kvm_stat xpv_updates)" -ge 1
 # QEMU's view (query-xpv, from KVM's statistics) agrees with L2's.
 for v in 0 1; do
-	mine=$(echo "$view" | sed -n "s/.* cpu$v=\([0-9]*\) .*/\1/p")
+	mine=$(lab_view_pnode "$view" $v)
 	lab_check "query-xpv: vCPU $v on pnode $(lab_xpv_vcpu_pnode $v), as L2 reads it ($mine)" \
 		test "$(lab_xpv_vcpu_pnode $v)" = "$mine" -a -n "$mine"
 done

@@ -62,7 +62,7 @@ lab_diag "L2 says:$view"
 for v in 0 1; do
 	tid=$(lab_vcpu_tid $v)
 	node=$(lab_cpu_node "$(lab_thread_cpu "$tid")")
-	mine=$(echo "$view" | sed -n "s/.* cpu$v=\([0-9]*\) .*/\1/p")
+	mine=$(lab_view_pnode "$view" $v)
 	lab_check "vCPU $v: L2 reads pnode $mine, L1 runs its thread on node $node, query-xpv (virsh) says $(lab_xpv_vcpu_pnode $v)" \
 		test -n "$mine" -a "$mine" = "$node" -a "$(lab_xpv_vcpu_pnode $v)" = "$mine"
 done
