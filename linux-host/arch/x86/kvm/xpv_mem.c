@@ -6,8 +6,9 @@
  * (2 MiB) of guest-physical memory up to the end of the highest memslot:
  * the node holding most of the chunk's present pages, or "unknown" when
  * none is present or the chunk is in no memslot.  Per chunk that costs
- * 2 bytes for the map and 2 bits for the dirty and recheck bitmaps, about
- * 1.1 KiB per GiB of guest memory.
+ * 2 bytes for the map, 2 for the present pages last seen, 1 for the
+ * recheck count and 2 bits for the dirty and recheck bitmaps, about
+ * 2.6 KiB per GiB of guest memory.
  *
  * Chunks are not polled.  They are marked dirty when their placement may
  * have changed:
@@ -27,13 +28,17 @@
  * seq/version path as vCPU moves, notifies the guest (coalesced until
  * acknowledged) and asks for the next batch if chunks remain.
  *
- * A chunk caught in the middle of a migration can look half-empty: its
- * pages are unmapped before the migration notifies and mapped again
- * after.  Such a chunk is looked at once more XPV_MEM_RECHECK_MS later.
- * Staleness bound, for chunks the guest does not touch: a change is
- * published XPV_MEM_DELAY_MS after the first invalidation of a burst plus
- * the time to run the publishing vCPU and its batches; a chunk seen
- * mid-migration is right after XPV_MEM_RECHECK_MS at the latest.
+ * A chunk caught in the middle of a migration looks emptier than it is:
+ * the pages being migrated are unmapped when the migration notifies and
+ * mapped again when it ends, which raises no notification.  So a chunk
+ * found with fewer present pages than its last lookup saw is looked up
+ * again, at intervals that double from XPV_MEM_RECHECK_MS, until its
+ * pages are back, at most XPV_MEM_RECHECKS times (then the pages are
+ * taken as gone: swapped out, discarded or ballooned).  Staleness bound,
+ * for chunks the guest does not touch: a change is published
+ * XPV_MEM_DELAY_MS after the first invalidation of a burst plus the time
+ * to run the publishing vCPU and its batches; a chunk seen mid-migration
+ * is right at most about twice the migration's duration later.
  */
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
@@ -49,10 +54,13 @@
 #define XPV_CHUNK_PAGES		(1UL << (XPV_CHUNK_SHIFT - PAGE_SHIFT))
 #define XPV_MEM_DELAY_MS	100
 #define XPV_MEM_RECHECK_MS	1000
+#define XPV_MEM_RECHECKS	7	/* the last about 2 minutes after a loss */
 #define XPV_MEM_BATCH		64	/* chunks looked up per vCPU request */
 #define XPV_MEM_SYNC_CHUNKS	1024	/* looked up at once on registration */
 #define XPV_MEM_EMPTY_PER_LOOKUP 64	/* chunks in no memslot per lookup */
 #define XPV_GUP_BATCH		64	/* pages per get_user_pages() */
+
+static_assert(XPV_CHUNK_PAGES <= U16_MAX);	/* kvm_xpv.mem_present */
 
 static struct kvm *xpv_to_kvm(struct kvm_xpv *x)
 {
@@ -82,17 +90,38 @@ static void xpv_mem_work_fn(struct work_struct *work)
 	xpv_mem_kick(xpv_to_kvm(x));
 }
 
+/*
+ * Every XPV_MEM_RECHECK_MS while chunks wait for pages to come back: a
+ * chunk rechecked n times already is looked up again when the tick is a
+ * multiple of 2^n, so the intervals double.
+ */
 static void xpv_recheck_work_fn(struct work_struct *work)
 {
 	struct kvm_xpv *x = container_of(to_delayed_work(work), struct kvm_xpv,
 					 recheck_work);
+	bool waiting = false, due = false;
+	unsigned long chunk;
+	u8 n;
 
 	spin_lock(&x->mem_lock);
-	if (x->mem_dirty)
-		bitmap_or(x->mem_dirty, x->mem_dirty, x->mem_recheck,
-			  x->map_chunks);
+	if (x->mem_dirty) {
+		x->recheck_tick++;
+		for_each_set_bit(chunk, x->mem_recheck, x->map_chunks) {
+			waiting = true;
+			n = min_t(u8, READ_ONCE(x->mem_rechecks[chunk]),
+				  XPV_MEM_RECHECKS);
+			if (x->recheck_tick & ((1U << n) - 1))
+				continue;
+			set_bit(chunk, x->mem_dirty);
+			due = true;
+		}
+	}
+	if (waiting && !x->mem_dying)
+		queue_delayed_work(system_wq, &x->recheck_work,
+				   msecs_to_jiffies(XPV_MEM_RECHECK_MS));
 	spin_unlock(&x->mem_lock);
-	xpv_mem_kick(xpv_to_kvm(x));
+	if (due)
+		xpv_mem_kick(xpv_to_kvm(x));
 }
 
 void kvm_xpv_mem_init_vm(struct kvm *kvm)
@@ -186,13 +215,13 @@ void kvm_xpv_mem_memslots_changed(struct kvm *kvm)
  * pages NUMA balancing has made PROT_NONE for its hinting faults, and on
  * a host with NUMA balancing that is much of an idle guest's memory.
  * (The pages found are marked accessed, as any GUP does.)  Returns the
- * number of pages not present.
+ * number of pages present.
  */
 static unsigned long xpv_count_pages(unsigned long hva, unsigned long n,
 				     u32 *count)
 {
 	struct page *pages[XPV_GUP_BATCH];
-	unsigned long missing = 0;
+	unsigned long present = 0;
 	int got, i, want;
 	u16 p;
 
@@ -205,43 +234,39 @@ static unsigned long xpv_count_pages(unsigned long hva, unsigned long n,
 			struct folio *folio = page_folio(pages[i]);
 
 			/* Never-written memory all shares one zero page. */
-			if (is_zero_folio(folio) || is_huge_zero_folio(folio)) {
-				missing++;
-			} else {
+			if (!is_zero_folio(folio) && !is_huge_zero_folio(folio)) {
+				present++;
 				p = xpv_node_pnode(folio_nid(folio));
 				if (p != KVM_XPV_PNODE_UNKNOWN)
 					count[p]++;
 			}
 			put_page(pages[i]);
 		}
-		if (got < want) {	/* page @got is not present: skip it */
-			missing++;
+		if (got < want)		/* page @got is not present: skip it */
 			got++;
-		}
 		hva += (unsigned long)got << PAGE_SHIFT;
 		n -= got;
 	}
-	return missing;
+	return present;
 }
 
 /*
  * The pnode holding most present pages of @chunk, or unknown.  *@covered
- * says whether a memslot covers part of the chunk, *@partial whether
- * memslot pages of the chunk were not present.
+ * says whether a memslot covers part of the chunk, *@present how many of
+ * its pages are present.
  */
 static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
-			    bool *partial)
+			    unsigned long *present)
 {
 	gfn_t start = chunk * XPV_CHUNK_PAGES, end = start + XPV_CHUNK_PAGES;
 	u32 count[KVM_XPV_MAX_PNODES] = {};
 	struct kvm_memslot_iter iter;
 	struct kvm_memory_slot *slot;
-	unsigned long missing = 0;
 	u16 best = KVM_XPV_PNODE_UNKNOWN;
 	gfn_t s, e;
 	int p;
 
-	*partial = false;
+	*present = 0;
 	*covered = false;
 	kvm_for_each_memslot_in_gfn_range(&iter, kvm_memslots(kvm), start, end) {
 		slot = iter.slot;
@@ -252,8 +277,8 @@ static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
 		if (!*covered)
 			mmap_read_lock(current->mm);
 		*covered = true;
-		missing += xpv_count_pages(__gfn_to_hva_memslot(slot, s), e - s,
-					   count);
+		*present += xpv_count_pages(__gfn_to_hva_memslot(slot, s),
+					    e - s, count);
 	}
 	if (*covered)
 		mmap_read_unlock(current->mm);
@@ -261,54 +286,76 @@ static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
 		if (count[p] && (best == KVM_XPV_PNODE_UNKNOWN ||
 				 count[p] > count[best]))
 			best = p;
-	*partial = missing;
 	return best;
 }
 
-static void xpv_mem_free_map(__le16 *map, unsigned long *dirty,
-			     unsigned long *recheck)
+/* The per-chunk state, allocated and replaced as one. */
+struct xpv_mem_state {
+	__le16 *map;
+	u16 *present;
+	u8 *rechecks;
+	unsigned long *dirty, *recheck;
+};
+
+static void xpv_mem_free_state(struct xpv_mem_state *st)
 {
-	kvfree(map);
-	bitmap_free(dirty);
-	bitmap_free(recheck);
+	kvfree(st->map);
+	kvfree(st->present);
+	kvfree(st->rechecks);
+	bitmap_free(st->dirty);
+	bitmap_free(st->recheck);
+}
+
+/* Under mem_lock: @st becomes the VM's, the VM's old state goes to @st. */
+static void xpv_mem_swap_state(struct kvm_xpv *x, struct xpv_mem_state *st,
+			       u64 chunks)
+{
+	lockdep_assert_held(&x->mem_lock);
+	swap(x->chunk_pnode, st->map);
+	swap(x->mem_present, st->present);
+	swap(x->mem_rechecks, st->rechecks);
+	swap(x->mem_dirty, st->dirty);
+	swap(x->mem_recheck, st->recheck);
+	x->map_chunks = chunks;
 }
 
 /*
  * Under x->lock: a map for the memslots as they are now.  Chunks keep
- * their pnode; all are marked dirty, so the ones that left a memslot read
- * unknown and new ones get looked up.
+ * their pnode and present count; all are marked dirty, so the ones that
+ * left a memslot read unknown and new ones get looked up.
  */
 static int xpv_mem_resize(struct kvm *kvm)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
-	u64 chunks = kvm_xpv_guest_chunks(kvm), keep;
-	unsigned long *dirty, *recheck;
-	__le16 *map, *old_map;
-	u64 i;
+	u64 chunks = kvm_xpv_guest_chunks(kvm), keep, i;
+	u64 n = max(chunks, 1ULL);
+	struct xpv_mem_state st = {
+		.map = kvmalloc_array(n, sizeof(*st.map), GFP_KERNEL_ACCOUNT),
+		.present = kvcalloc(n, sizeof(*st.present), GFP_KERNEL_ACCOUNT),
+		.rechecks = kvcalloc(n, sizeof(*st.rechecks),
+				     GFP_KERNEL_ACCOUNT),
+		.dirty = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT),
+		.recheck = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT),
+	};
 
-	map = kvmalloc_array(max(chunks, 1ULL), sizeof(*map),
-			     GFP_KERNEL_ACCOUNT);
-	dirty = bitmap_zalloc(max(chunks, 1ULL), GFP_KERNEL_ACCOUNT);
-	recheck = bitmap_zalloc(max(chunks, 1ULL), GFP_KERNEL_ACCOUNT);
-	if (!map || !dirty || !recheck) {
-		xpv_mem_free_map(map, dirty, recheck);
+	if (!st.map || !st.present || !st.rechecks || !st.dirty ||
+	    !st.recheck) {
+		xpv_mem_free_state(&st);
 		return -ENOMEM;
 	}
 	keep = x->chunk_pnode ? min(chunks, x->map_chunks) : 0;
-	if (keep)
-		memcpy(map, x->chunk_pnode, keep * sizeof(*map));
+	if (keep) {
+		memcpy(st.map, x->chunk_pnode, keep * sizeof(*st.map));
+		memcpy(st.present, x->mem_present, keep * sizeof(*st.present));
+	}
 	for (i = keep; i < chunks; i++)
-		map[i] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN);
-	bitmap_fill(dirty, chunks);
+		st.map[i] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN);
+	bitmap_fill(st.dirty, chunks);
 
 	spin_lock(&x->mem_lock);
-	swap(x->mem_dirty, dirty);
-	swap(x->mem_recheck, recheck);
-	old_map = x->chunk_pnode;
-	x->chunk_pnode = map;
-	x->map_chunks = chunks;
+	xpv_mem_swap_state(x, &st, chunks);
 	spin_unlock(&x->mem_lock);
-	xpv_mem_free_map(old_map, dirty, recheck);
+	xpv_mem_free_state(&st);
 	return 0;
 }
 
@@ -316,21 +363,42 @@ static int xpv_mem_resize(struct kvm *kvm)
 void kvm_xpv_mem_disable(struct kvm *kvm)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
-	unsigned long *dirty, *recheck;
-	__le16 *map;
+	struct xpv_mem_state st = {};
 
 	spin_lock(&x->mem_lock);
-	map = x->chunk_pnode;
-	dirty = x->mem_dirty;
-	recheck = x->mem_recheck;
-	x->chunk_pnode = NULL;
-	x->mem_dirty = NULL;
-	x->mem_recheck = NULL;
-	x->map_chunks = 0;
+	xpv_mem_swap_state(x, &st, 0);
 	x->mem_resize = false;
 	spin_unlock(&x->mem_lock);
 	/* The works only kick a vCPU, which finds nothing to do. */
-	xpv_mem_free_map(map, dirty, recheck);
+	xpv_mem_free_state(&st);
+}
+
+/*
+ * Under x->lock: @chunk has @present pages now (in a memslot if
+ * @covered).  Fewer than before may be a migration in flight, whose end
+ * nobody notifies: keep looking until they are back, or XPV_MEM_RECHECKS
+ * times.  Returns true when the chunk waits for a recheck.
+ */
+static bool xpv_mem_present(struct kvm_xpv *x, u64 chunk, bool covered,
+			    unsigned long present)
+{
+	u8 n = x->mem_rechecks[chunk];
+
+	if (covered && present < x->mem_present[chunk]) {
+		/* Keep the count from before the loss, to see it end. */
+		if (!test_and_set_bit(chunk, x->mem_recheck)) {
+			WRITE_ONCE(x->mem_rechecks[chunk], 0);
+			return true;
+		}
+		if (++n < XPV_MEM_RECHECKS) {
+			WRITE_ONCE(x->mem_rechecks[chunk], n);
+			return true;
+		}
+	}
+	/* All back, more, or given up on: this is the chunk now. */
+	x->mem_present[chunk] = present;
+	clear_bit(chunk, x->mem_recheck);
+	return false;
 }
 
 /*
@@ -345,7 +413,8 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	unsigned long chunk = 0, looked = 0, empty = 0, n = 0;
-	bool covered, partial, recheck = false;
+	unsigned long present;
+	bool covered, recheck = false;
 	__le16 entry;
 
 	*more = false;
@@ -374,18 +443,12 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 			break;
 
 		entry = cpu_to_le16(xpv_chunk_lookup(kvm, chunk, &covered,
-						     &partial));
+						     &present));
 		if (covered)
 			looked++;
 		else
 			empty++;
-		/* Half there: mid-migration perhaps; once more, later. */
-		if (!partial)
-			clear_bit(chunk, x->mem_recheck);
-		else if (!test_and_set_bit(chunk, x->mem_recheck))
-			recheck = true;
-		else
-			clear_bit(chunk, x->mem_recheck);
+		recheck |= xpv_mem_present(x, chunk, covered, present);
 
 		if (entry != x->chunk_pnode[chunk]) {
 			WRITE_ONCE(x->chunk_pnode[chunk], entry);

@@ -99,6 +99,22 @@ static long settle(double quiet, double bound)
 	return v;
 }
 
+/* Wait up to @bound seconds for all @n pages at @buf to have a pnode. */
+static unsigned long wait_known(char *buf, unsigned long n, long psize,
+				double bound)
+{
+	double end = now() + bound;
+	unsigned long i, unknown;
+
+	for (;;) {
+		for (i = 0, unknown = 0; i < n; i++)
+			unknown += get_pnode(buf + i * psize, PNODE_FLAGS) < 0;
+		if (!unknown || now() >= end)
+			return unknown;
+		usleep(200000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
@@ -153,13 +169,7 @@ int main(int argc, char **argv)
 
 	/* The host publishes first-touched chunks within about 100 ms. */
 	t0 = now();
-	deadline = t0 + 30;
-	do {
-		for (i = 0, unknown = 0; i < n; i++)
-			unknown += get_pnode(buf + i * psize, PNODE_FLAGS) < 0;
-		if (unknown)
-			usleep(200000);
-	} while (unknown && now() < deadline);
+	unknown = wait_known(buf, n, psize, 30);
 	ksft_test_result(!unknown, "every touched page has a pnode after %.1f s (%lu unknown)\n",
 			 now() - t0, unknown);
 	/* Only then may the host change it: a change is not first touch. */
@@ -177,6 +187,11 @@ int main(int argc, char **argv)
 	} else {
 		ksft_test_result_skip("no host change asked for (WAIT 0)\n");
 	}
+	/*
+	 * Pages being migrated are unknown until the host sees them again;
+	 * ours are all present, so wait for that first.
+	 */
+	wait_known(buf, n, psize, 120);
 	v = settle(3, 120);
 
 	fd = open("/proc/self/pagemap", O_RDONLY);
