@@ -249,7 +249,9 @@ rm -rf "$l1root" "$l2root"
 echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
 
 # --- run ---------------------------------------------------------------------
-l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1$l1_quiet$l1_extra"
+# maxcpus=1: init brings the other CPUs up once KVM's static keys are on
+# (tools/lab/init).
+l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 maxcpus=1$l1_quiet$l1_extra"
 qemu_cmd=(timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg -cpu max
 	"${numa_args[@]}" -nodefaults -no-reboot -display none
 	-L /usr/share/seabios -L /usr/share/qemu
