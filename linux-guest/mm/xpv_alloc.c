@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XPV: the page allocator on the live host NUMA topology ("pnodes").
+ *
+ * The XPV guest driver (arch/x86/kernel/xpv.c) publishes which pnode backs
+ * each chunk of guest memory and which pnode each CPU runs on.  The page
+ * allocator keeps free memory per pnode (mm/page_alloc.c, the XPV part)
+ * and serves an allocation from its CPU's pnode, then the nearest one,
+ * then memory of no known pnode.  This file does the rest:
+ *
+ *  - activation, once, after the first topology: each zone gets its
+ *    pnode lists, then the static key turns the XPV paths on;
+ *  - the order in which an allocation for a pnode tries the lists, by the
+ *    host's distances, rebuilt on each topology;
+ *  - re-sorting: after a topology change, the free blocks of chunks that
+ *    changed pnode move to the right lists, one MAX_PAGE_ORDER block per
+ *    zone->lock hold and XPV_RESORT_BATCH blocks per run of the work;
+ *  - draining the pcp lists when CPUs change pnode: they hold the pages
+ *    of the CPU's pnode only;
+ *  - the counters: free pages per pnode and the xpv_alloc_* events.
+ *
+ * See Documentation/mm/xpv.rst.
+ */
+
+#define pr_fmt(fmt) "xpv: " fmt
+
+#include <linux/jump_label.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+#include <linux/workqueue.h>
+#include <linux/xpv.h>
+
+#include "internal.h"
+
+/* MAX_PAGE_ORDER blocks re-sorted per run of the work (4 GiB on x86) */
+#define XPV_RESORT_BATCH	1024
+/* The most pnodes the allocator keeps lists for; the rest are "unknown" */
+#define XPV_ALLOC_MAX_PNODES	64
+/* xpv_sorted[]: never looked at */
+#define XPV_NOT_SORTED		0xfffe
+#define XPV_UNKNOWN		0xffff	/* no pnode, or chunks on several */
+
+struct xpv_alloc_pref __rcu *xpv_alloc_pref;
+
+static DEFINE_MUTEX(xpv_alloc_lock);
+static unsigned int xpv_nr_lists;	/* 0 until active */
+/*
+ * The pnode each chunk had when the work last re-sorted its block: the
+ * work visits only the blocks whose chunks changed since.  Under
+ * xpv_alloc_lock.
+ */
+static u16 *xpv_sorted;
+static unsigned long xpv_sorted_chunks;
+static int xpv_sorted_order;
+/* Each CPU's pnode at the last run, to drain the pcp lists on a change */
+static int *xpv_cpu_seen;
+
+static void xpv_alloc_work_fn(struct work_struct *work);
+static DECLARE_WORK(xpv_alloc_work, xpv_alloc_work_fn);
+
+void xpv_mm_topology_changed(void)
+{
+	queue_work(system_unbound_wq, &xpv_alloc_work);
+}
+
+unsigned long xpv_mm_pnode_free_pages(int pnode)
+{
+	unsigned long pages = 0;
+	struct xpv_zone_free *f;
+	struct zone *zone;
+
+	if (pnode < 0)
+		return 0;
+	for_each_populated_zone(zone) {
+		f = READ_ONCE(zone->xpv_free);
+		if (!f || pnode >= f->nr_lists)
+			continue;
+		/* A reading for sysfs: racing zone->lock is fine. */
+		pages += data_race(f->pnode[pnode].nr_pages);
+	}
+	return pages;
+}
+
+void xpv_count_alloc(struct page *page, unsigned int order)
+{
+	int target = xpv_cpu_pnode(raw_smp_processor_id()), p;
+
+	if (target < 0)
+		return;
+	p = xpv_pfn_range_pnode(page_to_pfn(page), 1UL << order);
+	if (p == target)
+		count_vm_events(XPV_ALLOC_LOCAL, 1UL << order);
+	else if (p >= 0)
+		count_vm_events(XPV_ALLOC_FALLBACK, 1UL << order);
+	else
+		count_vm_events(XPV_ALLOC_FOREIGN, 1UL << order);
+}
+
+/*
+ * The static key goes on at boot, before the other CPUs run, when the
+ * host offers XPV: patching the allocator's hot paths later, while
+ * other CPUs run them, is what text_poke_bp() is for, but it is cheaper
+ * done once with nobody watching.  The paths then cost a load of
+ * zone->xpv_free until XPV is active.
+ */
+static int __init xpv_alloc_init(void)
+{
+	if (xpv_possible())
+		static_branch_enable(&xpv_alloc_key);
+	return 0;
+}
+early_initcall(xpv_alloc_init);
+
+/*
+ * Give every populated zone its pnode lists.  The paths act on a zone
+ * only once it has them, and every path that lists or takes free blocks
+ * runs under zone->lock, which the switch takes: a zone switches at once.
+ */
+static int xpv_alloc_activate(unsigned int nr_lists)
+{
+	struct xpv_zone_free *f;
+	struct zone *zone;
+	unsigned long flags;
+	unsigned int p, o, t;
+
+	static_branch_enable(&xpv_alloc_key);	/* normally on already */
+	for_each_populated_zone(zone) {
+		if (zone->xpv_free)
+			continue;
+		f = kvzalloc(struct_size(f, pnode, nr_lists), GFP_KERNEL);
+		if (!f)
+			return -ENOMEM;
+		f->nr_lists = nr_lists;
+		for (p = 0; p < nr_lists; p++)
+			for (o = 0; o < NR_PAGE_ORDERS; o++)
+				for (t = 0; t < MIGRATE_TYPES; t++)
+					INIT_LIST_HEAD(&f->pnode[p].free_list[o][t]);
+		spin_lock_irqsave(&zone->lock, flags);
+		WRITE_ONCE(zone->xpv_free, f);
+		spin_unlock_irqrestore(&zone->lock, flags);
+	}
+	xpv_nr_lists = nr_lists;
+	pr_info("page allocator: free memory kept on %u pnodes\n", nr_lists);
+	return 0;
+}
+
+/*
+ * The list order for each target pnode, and for none: the target's own
+ * list, then the other pnodes' by distance (ties by id), then the zone's
+ * (memory of no known pnode).  Without a target: the zone's first.
+ */
+static void xpv_alloc_build_pref(void)
+{
+	unsigned int n = xpv_nr_lists, t, i, j, k, *dist;
+	struct xpv_alloc_pref *pref, *old;
+	u8 *row;
+
+	pref = kzalloc(struct_size(pref, order, (n + 1) * (n + 1)), GFP_KERNEL);
+	dist = kcalloc(n, sizeof(*dist), GFP_KERNEL);
+	if (!pref || !dist)
+		goto out;	/* page_alloc.c falls back to index order */
+	pref->nr_lists = n;
+	for (t = 0; t <= n; t++) {
+		row = &pref->order[t * (n + 1)];
+		if (t == n) {
+			for (i = 0; i <= n; i++)
+				row[i] = i;
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			dist[j] = xpv_pnode_distance(t, j);
+			if (!dist[j] && j != t)
+				dist[j] = UINT_MAX;	/* offline pnode: last */
+		}
+		row[0] = t + 1;
+		for (i = 1, k = 0; k < n; k++) {
+			/* Selection by (distance, id): n is small. */
+			unsigned int best = n;
+
+			for (j = 0; j < n; j++) {
+				bool taken = j == t;
+				unsigned int m;
+
+				for (m = 1; m < i && !taken; m++)
+					taken = row[m] == j + 1;
+				if (!taken && (best == n || dist[j] < dist[best]))
+					best = j;
+			}
+			if (best == n)
+				break;
+			row[i++] = best + 1;
+		}
+		row[i] = 0;
+	}
+	old = rcu_replace_pointer(xpv_alloc_pref, pref,
+				  lockdep_is_held(&xpv_alloc_lock));
+	pref = NULL;
+	if (old)
+		kfree_rcu(old, rcu);
+out:
+	kfree(pref);
+	kfree(dist);
+}
+
+/* The host's pnode of chunk @c, as xpv_sorted[] keeps it. */
+static u16 xpv_chunk_now(unsigned long c)
+{
+	int p = xpv_pfn_range_pnode(c << xpv_sorted_order, 1);
+
+	return p >= 0 ? p : XPV_UNKNOWN;
+}
+
+/*
+ * Re-sort the free blocks of the MAX_PAGE_ORDER blocks whose chunks
+ * changed pnode since the last run, at most XPV_RESORT_BATCH of them.
+ * Returns true when more remain.
+ */
+static bool xpv_alloc_resort(void)
+{
+	unsigned long pfn, end, c, first, last, flags, done = 0;
+	int order = xpv_chunk_order();
+	struct zone *zone;
+	bool changed;
+
+	if (order < 0)
+		return false;
+	if (order != xpv_sorted_order || !xpv_sorted) {
+		/* New chunk geometry: everything is unsorted. */
+		kvfree(xpv_sorted);
+		xpv_sorted_order = order;
+		xpv_sorted_chunks = (max_pfn >> order) + 1;
+		xpv_sorted = kvmalloc_array(xpv_sorted_chunks,
+					    sizeof(*xpv_sorted), GFP_KERNEL);
+		if (!xpv_sorted)
+			return false;	/* allocations still relist lazily */
+		for (c = 0; c < xpv_sorted_chunks; c++)
+			xpv_sorted[c] = XPV_NOT_SORTED;
+	}
+	for_each_populated_zone(zone) {
+		pfn = ALIGN_DOWN(zone->zone_start_pfn, MAX_ORDER_NR_PAGES);
+		end = zone_end_pfn(zone);
+		for (; pfn < end; pfn += MAX_ORDER_NR_PAGES) {
+			first = pfn >> order;
+			last = min((pfn + MAX_ORDER_NR_PAGES - 1) >> order,
+				   xpv_sorted_chunks - 1);
+			changed = false;
+			for (c = first; c <= last; c++) {
+				u16 now = xpv_chunk_now(c);
+
+				if (xpv_sorted[c] != now)
+					changed = true;
+				xpv_sorted[c] = now;
+			}
+			if (!changed)
+				continue;
+			if (done++ == XPV_RESORT_BATCH) {
+				/* Look at this block again next time. */
+				xpv_sorted[first] = XPV_NOT_SORTED;
+				return true;
+			}
+			spin_lock_irqsave(&zone->lock, flags);
+			xpv_resort_block(zone, pfn);
+			spin_unlock_irqrestore(&zone->lock, flags);
+			cond_resched();
+		}
+	}
+	return false;
+}
+
+/* Some CPU changed pnode since the last run: its pcp pages are remote. */
+static bool xpv_cpus_moved(void)
+{
+	bool moved = false;
+	int cpu, p;
+
+	if (!xpv_cpu_seen) {
+		xpv_cpu_seen = kcalloc(nr_cpu_ids, sizeof(*xpv_cpu_seen),
+				       GFP_KERNEL);
+		if (!xpv_cpu_seen)
+			return true;
+		for_each_possible_cpu(cpu)
+			xpv_cpu_seen[cpu] = NUMA_NO_NODE;
+	}
+	for_each_possible_cpu(cpu) {
+		p = xpv_cpu_pnode(cpu);
+		if (p != xpv_cpu_seen[cpu])
+			moved = true;
+		xpv_cpu_seen[cpu] = p;
+	}
+	return moved;
+}
+
+static void xpv_alloc_work_fn(struct work_struct *work)
+{
+	unsigned int n = min(xpv_nr_pnodes(), XPV_ALLOC_MAX_PNODES);
+	bool more;
+
+	if (!n)
+		return;
+	mutex_lock(&xpv_alloc_lock);
+	if (!xpv_nr_lists && xpv_alloc_activate(n)) {
+		pr_warn("page allocator: no memory for the pnode lists\n");
+		mutex_unlock(&xpv_alloc_lock);
+		return;
+	}
+	xpv_alloc_build_pref();
+	if (xpv_cpus_moved())
+		drain_all_pages(NULL);
+	more = xpv_alloc_resort();
+	mutex_unlock(&xpv_alloc_lock);
+	if (more)
+		queue_work(system_unbound_wq, &xpv_alloc_work);
+}
