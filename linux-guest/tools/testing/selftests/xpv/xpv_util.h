@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the XPV guest selftests: the pnode of a page, the XPV sysfs
+ * directory, and the page lists a test on the host checks.
+ */
+#ifndef XPV_UTIL_H
+#define XPV_UTIL_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/mempolicy.h>
+
+#define XPV_SYSFS	"/sys/devices/system/xpv"
+#define PM_PRESENT	0x8000000000000000ULL
+#define PM_PFN_MASK	((1ULL << 55) - 1)
+#define PNODE_FLAGS	(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_PNODE)
+
+struct page_pnode {
+	uint64_t pfn;
+	int pnode;
+};
+
+static inline long get_pnode(void *addr, unsigned long flags)
+{
+	int mode = -1;
+	long r;
+
+	r = syscall(__NR_get_mempolicy, &mode, NULL, 0, addr, flags);
+	return r ? -errno : mode;
+}
+
+static inline long read_sysfs(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), XPV_SYSFS "/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline int by_pfn(const void *a, const void *b)
+{
+	const struct page_pnode *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* Wait until the version has not changed for @quiet seconds. */
+static inline long settle(double quiet, double bound)
+{
+	double end = now() + bound, since = now();
+	long v = read_sysfs("version"), w;
+
+	while (now() < end) {
+		usleep(100000);
+		w = read_sysfs("version");
+		if (w != v) {
+			v = w;
+			since = now();
+		} else if (now() - since >= quiet) {
+			break;
+		}
+	}
+	return v;
+}
+
+/* Wait up to @bound seconds for all @n pages at @buf to have a pnode. */
+static inline unsigned long wait_known(char *buf, unsigned long n,
+				       long psize, double bound)
+{
+	double end = now() + bound;
+	unsigned long i, unknown;
+
+	for (;;) {
+		for (i = 0, unknown = 0; i < n; i++)
+			unknown += get_pnode(buf + i * psize, PNODE_FLAGS) < 0;
+		if (!unknown || now() >= end)
+			return unknown;
+		usleep(200000);
+	}
+}
+
+/* The guest page frame of @addr from /proc/self/pagemap @fd, or 0. */
+static inline uint64_t page_frame(int fd, void *addr, long psize)
+{
+	uint64_t ent = 0;
+
+	if (fd < 0 || pread(fd, &ent, sizeof(ent),
+			    (uintptr_t)addr / psize * sizeof(ent)) != sizeof(ent))
+		return 0;
+	return ent & PM_PRESENT ? ent & PM_PFN_MASK : 0;
+}
+
+/*
+ * Print @n pages, sorted by frame, as "XPVPAGES <first pfn> <count>
+ * <pnode>" ranges for the host to compare with where it keeps them.
+ */
+static inline void print_page_ranges(struct page_pnode *pages, unsigned long n)
+{
+	unsigned long i, j;
+
+	qsort(pages, n, sizeof(*pages), by_pfn);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && pages[j].pfn == pages[j - 1].pfn + 1 &&
+		     pages[j].pnode == pages[i].pnode; j++)
+			;
+		printf("XPVPAGES %llu %lu %d\n", (unsigned long long)pages[i].pfn,
+		       j - i, pages[i].pnode);
+	}
+}
+
+#endif /* XPV_UTIL_H */
