@@ -81,6 +81,8 @@ stage lab-kvm-selftests kernel qemu tools selftests -- \
 stage lab-guest-topology kernel qemu tools selftests -- "$TOP/tools/lab/lab.sh" guest-topology
 stage lab-guest-memory kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-memory
 stage lab-guest-pages kernel qemu tools selftests -- "$TOP/tools/lab/lab.sh" guest-pages
+stage lab-guest-alloc kernel qemu tools selftests -- "$TOP/tools/lab/lab.sh" guest-alloc
+stage lab-guest-alloc-stress kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-alloc-stress
 stage lab-guest-migrate kernel qemu tools -- "$TOP/tools/lab/lab.sh" guest-migrate
 stage lab-libvirt kernel qemu tools rootfs -- "$TOP/tools/lab/lab.sh" libvirt
 stage lab-host-off kernel qemu tools -- "$TOP/tools/lab/lab.sh" --l1-append kvm.xpv=0 host-off

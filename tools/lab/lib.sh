@@ -106,6 +106,17 @@ lab_l2_wait() {
 	[ "$(cat /tmp/l2.rc)" = 0 ]
 }
 
+# lab_l2_done: like lab_l2_wait, and L2's init ran its scenario to the
+# end.  A guest that resets or panics (panic=-1, -no-reboot) also makes
+# QEMU exit with 0.
+lab_l2_done() {
+	lab_l2_wait || return 1
+	grep -q '^XPVLAB done L2' /tmp/l2.log && return 0
+	echo "L2 stopped before its scenario ended; its console ends with:"
+	tail -n 5 /tmp/l2.log
+	return 1
+}
+
 # lab_l2_pid: the PID of L2's QEMU process (for taskset, migratepages).
 lab_l2_pid() { cat /tmp/l2.pid; }
 
@@ -224,7 +235,7 @@ lab_l2_start_apart() {
 	n1=$(lab_node_cpu 1)
 	# Paused (-S) until pinned: its vCPUs do not change L1 CPU while
 	# they boot.
-	lab_l2_start -name l2,debug-threads=on -S
+	lab_l2_start -name l2,debug-threads=on -S "$@"
 	lab_check "L2's vCPU threads are up" lab_wait_for 60 lab_vcpu_tid 1
 	t0=$(lab_vcpu_tid 0)
 	t1=$(lab_vcpu_tid 1)

@@ -23,4 +23,4 @@ check() {
 }
 lab_check "all 16384 pages L2 listed (on both pnodes) are where it says, by L1's move_pages()" check
 lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
-lab_check "L2 ran to completion" lab_l2_wait
+lab_check "L2 ran to completion" lab_l2_done

@@ -59,7 +59,7 @@ lab_check "xpvctl: an unknown node for memory is a clear error" \
 lab_check "xpvctl: a bad vCPU number is a clear error" \
 	fails_with "'x' is not a vCPU number" xpvctl vcpu l2 x 0
 lab_check "move vCPU 1 (thread $t1) back to CPU $n1 on node 1" taskset -p -c "$n1" "$t1"
-lab_check "L2 with XPV ran to completion" lab_l2_wait
+lab_check "L2 with XPV ran to completion" lab_l2_done
 
 # 4. xpv=off: no registration at all, as L1's KVM counts it.
 LAB_L2_APPEND="$LAB_L2_APPEND xpv=off"
@@ -67,4 +67,4 @@ lab_l2_start -name l2,debug-threads=on
 lab_check "L2 booted with xpv=off checked itself" lab_l2_wait_line 240 '^XPVSYNC off checked'
 lab_check "L1 KVM has no area for it: xpv_updates $(lab_kvm_stat xpv_updates), xpv_notifications $(lab_kvm_stat xpv_notifications)" \
 	test "$(lab_kvm_stat xpv_updates)" = 0 -a "$(lab_kvm_stat xpv_notifications)" = 0
-lab_check "L2 with xpv=off ran to completion" lab_l2_wait
+lab_check "L2 with xpv=off ran to completion" lab_l2_done

@@ -1,0 +1,37 @@
+# The guest page allocator under topology churn.  L2 (kvm-xpv=on, RAM
+# preallocated on L1 node 0, vCPU 0 on node 0 and vCPU 1 on node 1)
+# faults memory in and out on both vCPUs (xpv-faultbench) for 60 s while
+# L1 changes its topology every 100 ms: it swaps the nodes of the two
+# vCPU threads, and meanwhile moves every other 2 MiB chunk of L2's RAM
+# to the other node, again and again (xpv-pagecheck stripe, in the
+# background).  L2 then checks its kernel log and its free page
+# accounting (l2.sh).
+LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
+LAB_L2_PREFIX="numactl --membind=0"
+
+lab_l2_start_apart -mem-prealloc
+lab_check "L2 started its stress" lab_l2_wait_line 300 '^XPVSYNC stress start'
+pid=$(lab_l2_pid)
+i=0
+stripes=0
+stripe_pid=
+end=$(($(date +%s) + 60))
+while [ "$(date +%s)" -lt $end ] && kill -0 "$pid" 2>/dev/null &&
+	! grep -q '^XPVSYNC stress done' /tmp/l2.log; do
+	if [ $((i % 2)) = 0 ]; then
+		taskset -p -c "$n1" "$t0" && taskset -p -c "$n0" "$t1"
+	else
+		taskset -p -c "$n0" "$t0" && taskset -p -c "$n1" "$t1"
+	fi >/dev/null
+	if [ -z "$stripe_pid" ] || ! kill -0 "$stripe_pid" 2>/dev/null; then
+		xpv-pagecheck stripe "$pid" $((stripes % 2)) >/dev/null &
+		stripe_pid=$!
+		stripes=$((stripes + 1))
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -z "$stripe_pid" ] || wait "$stripe_pid"
+lab_check "L1 swapped L2's vCPU nodes $i times and moved its memory $stripes times" \
+	test "$i" -ge 100 -a "$stripes" -ge 2
+lab_check "L2 ran to completion" lab_l2_done

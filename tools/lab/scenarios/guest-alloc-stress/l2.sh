@@ -1,0 +1,61 @@
+# L2 half of guest-alloc-stress (see l1.sh).
+lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
+v0=$(cat /sys/devices/system/xpv/version)
+echo "XPVSYNC stress start"
+xpv-faultbench 60 16
+echo "XPVSYNC stress done"
+v1=$(cat /sys/devices/system/xpv/version)
+lab_check "the topology changed while L2 allocated (version $v0 -> $v1)" \
+	test $((v1 - v0)) -ge 20
+
+# buddy_adds_up: in each zone, the free blocks of /proc/buddyinfo make
+# the zone's free page count (/proc/zoneinfo), as when idle they must.
+buddy_adds_up() {
+	awk '
+	FILENAME == "/proc/buddyinfo" {
+		z = $2 $4; s = 0; m = 1
+		for (i = 5; i <= NF; i++) { s += $i * m; m *= 2 }
+		blocks[z] = s
+		next
+	}
+	/^Node/ { z = $2 $4 }
+	$1 == "pages" && $2 == "free" { free[z] = $3 }
+	END {
+		bad = 0
+		for (z in blocks) {
+			printf "zone %s: free blocks %d pages, nr_free_pages %d\n", z, blocks[z], free[z]
+			if (blocks[z] != free[z]) bad = 1
+		}
+		exit bad
+	}' /proc/buddyinfo /proc/zoneinfo
+}
+# buddy_settles: buddy_adds_up within 30 s (the counters move while
+# anything runs); the last try's figures either way.
+buddy_settles() {
+	_i=0
+	while [ $_i -lt 150 ]; do
+		_out=$(buddy_adds_up 2>&1) && break
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	echo "$_out"
+	[ $_i -lt 150 ]
+}
+lab_check "free page accounting adds up in every zone (buddyinfo = zoneinfo)" \
+	buddy_settles
+pnode_free() {
+	_sum=0
+	for _f in /sys/devices/system/xpv/pnode*/meminfo; do
+		_sum=$((_sum + $(awk '$3 == "MemFree:" {print $4}' "$_f")))
+	done
+	_all=$(awk '$1 == "MemFree:" {print $2}' /proc/meminfo)
+	echo "free on pnodes $_sum kB, MemFree $_all kB"
+	[ "$_sum" -le "$_all" ]
+}
+lab_check "the pnodes' free memory is part of MemFree" lab_wait_for 30 pnode_free
+lab_check "no warning, BUG or oops in L2's kernel log" \
+	sh -c '! dmesg | grep -E "WARNING|BUG|Oops|corruption|Bad page"'
+grep '^xpv_' /proc/vmstat | sed 's/^/XPVLAB # L2:   vmstat /'
+local=$(awk '$1 == "xpv_alloc_local" {print $2}' /proc/vmstat)
+lab_check "allocations were served locally (xpv_alloc_local $local)" \
+	test "${local:-0}" -gt 0

@@ -1,0 +1,6 @@
+# L2 half of guest-alloc (see l1.sh).
+lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
+# 64 MiB per allocation, on CPU 0 (vCPU 0); up to 180 s for each of L1's
+# moves.
+lab_ktap xpv_alloc_test /lab/kselftest/xpv_alloc_test 64 180 0
+grep '^xpv_' /proc/vmstat | sed 's/^/XPVLAB # L2:   vmstat /'
