@@ -29,91 +29,7 @@
 #include <linux/mempolicy.h>
 
 #include "../kselftest.h"
-
-#define XPV_SYSFS	"/sys/devices/system/xpv"
-#define PM_PRESENT	0x8000000000000000ULL
-#define PM_PFN_MASK	((1ULL << 55) - 1)
-#define PNODE_FLAGS	(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_PNODE)
-
-struct page_pnode {
-	uint64_t pfn;
-	int pnode;
-};
-
-static long get_pnode(void *addr, unsigned long flags)
-{
-	int mode = -1;
-	long r;
-
-	r = syscall(__NR_get_mempolicy, &mode, NULL, 0, addr, flags);
-	return r ? -errno : mode;
-}
-
-static long read_sysfs(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), XPV_SYSFS "/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int by_pfn(const void *a, const void *b)
-{
-	const struct page_pnode *x = a, *y = b;
-
-	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
-}
-
-/* Wait until the version has not changed for @quiet seconds. */
-static long settle(double quiet, double bound)
-{
-	double end = now() + bound, since = now();
-	long v = read_sysfs("version"), w;
-
-	while (now() < end) {
-		usleep(100000);
-		w = read_sysfs("version");
-		if (w != v) {
-			v = w;
-			since = now();
-		} else if (now() - since >= quiet) {
-			break;
-		}
-	}
-	return v;
-}
-
-/* Wait up to @bound seconds for all @n pages at @buf to have a pnode. */
-static unsigned long wait_known(char *buf, unsigned long n, long psize,
-				double bound)
-{
-	double end = now() + bound;
-	unsigned long i, unknown;
-
-	for (;;) {
-		for (i = 0, unknown = 0; i < n; i++)
-			unknown += get_pnode(buf + i * psize, PNODE_FLAGS) < 0;
-		if (!unknown || now() >= end)
-			return unknown;
-		usleep(200000);
-	}
-}
+#include "xpv_util.h"
 
 int main(int argc, char **argv)
 {
@@ -125,7 +41,6 @@ int main(int argc, char **argv)
 	struct page_pnode *pages;
 	int *pn;
 	double t0, deadline;
-	uint64_t ent;
 	char *buf, *hole;
 	int fd;
 
@@ -204,11 +119,7 @@ int main(int argc, char **argv)
 		} else {
 			count[p]++;
 		}
-		ent = 0;
-		if (fd < 0 || pread(fd, &ent, sizeof(ent),
-				    ((uintptr_t)buf / psize + i) * sizeof(ent)) != sizeof(ent))
-			ent = 0;
-		pages[i].pfn = ent & PM_PRESENT ? ent & PM_PFN_MASK : 0;
+		pages[i].pfn = page_frame(fd, buf + i * psize, psize);
 		pages[i].pnode = p;
 		pn[i] = p;
 	}
@@ -227,17 +138,7 @@ int main(int argc, char **argv)
 			       count[p] * psize >> 20);
 
 	/* The same pages, as frame ranges, for the host to check. */
-	qsort(pages, n, sizeof(*pages), by_pfn);
-	for (i = 0; i < n;) {
-		unsigned long j = i + 1;
-
-		while (j < n && pages[j].pfn == pages[j - 1].pfn + 1 &&
-		       pages[j].pnode == pages[i].pnode)
-			j++;
-		printf("XPVPAGES %llu %lu %d\n", (unsigned long long)pages[i].pfn,
-		       j - i, pages[i].pnode);
-		i = j;
-	}
+	print_page_ranges(pages, n);
 	printf("XPVSYNC pages ready version=%ld\n", v);
 	fflush(stdout);
 	if (hold > 0)
