@@ -341,7 +341,7 @@ lab_libvirtd_start() {
 
 # lab_pnode_kb P: the memory L2 reads on pnode P, in kB.
 lab_pnode_kb() {
-	sed 's/.*MemTotal: *\([0-9]*\) kB/\1/' /sys/devices/system/xpv/pnode"$1"/meminfo
+	sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' /sys/devices/system/xpv/pnode"$1"/meminfo
 }
 
 # lab_pnodes_apart: L2 reads vCPU 0 on pnode 0 and vCPU 1 on pnode 1

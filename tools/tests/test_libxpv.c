@@ -64,8 +64,12 @@ static void make_tree(void)
 	put("pnode1/distance", "21 10\n");
 	put("pnode0/cpulist", "0-1,3\n");
 	put("pnode1/cpulist", "2\n");
-	put("pnode0/meminfo", "Pnode 0 MemTotal:         262144 kB\n");
-	put("pnode1/meminfo", "Pnode 1 MemTotal:           2048 kB\n");
+	put("pnode0/meminfo", "Pnode 0 MemTotal:         262144 kB\n"
+	    "Pnode 0 MemFree:          200000 kB\n"
+	    "Pnode 0 MemUsed:           62144 kB\n");
+	put("pnode1/meminfo", "Pnode 1 MemTotal:           2048 kB\n"
+	    "Pnode 1 MemFree:            4096 kB\n"
+	    "Pnode 1 MemUsed:               0 kB\n");
 }
 
 TEST(sysfs_backend_reads_the_tree)
