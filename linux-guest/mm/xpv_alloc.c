@@ -15,8 +15,8 @@
  *  - re-sorting: after a topology change, the free blocks of chunks that
  *    changed pnode move to the right lists, one MAX_PAGE_ORDER block per
  *    zone->lock hold and XPV_RESORT_BATCH blocks per run of the work;
- *  - draining the pcp lists when CPUs change pnode: they hold the pages
- *    of the CPU's pnode only;
+ *  - draining the pcp lists of the CPUs that change pnode: they hold the
+ *    pages of the CPU's pnode only;
  *  - the counters: free pages per pnode and the xpv_alloc_* events.
  *
  * See Documentation/mm/xpv.rst.
@@ -271,27 +271,25 @@ static bool xpv_alloc_resort(void)
 	return false;
 }
 
-/* Some CPU changed pnode since the last run: its pcp pages are remote. */
-static bool xpv_cpus_moved(void)
+/* Drain the pcp lists of the CPUs that changed pnode since the last run. */
+static void xpv_drain_moved_cpus(void)
 {
-	bool moved = false;
 	int cpu, p;
 
 	if (!xpv_cpu_seen) {
 		xpv_cpu_seen = kcalloc(nr_cpu_ids, sizeof(*xpv_cpu_seen),
 				       GFP_KERNEL);
 		if (!xpv_cpu_seen)
-			return true;
+			return;	/* allocations put remote pcp pages back */
 		for_each_possible_cpu(cpu)
 			xpv_cpu_seen[cpu] = NUMA_NO_NODE;
 	}
 	for_each_possible_cpu(cpu) {
 		p = xpv_cpu_pnode(cpu);
-		if (p != xpv_cpu_seen[cpu])
-			moved = true;
+		if (p != xpv_cpu_seen[cpu] && cpu_online(cpu))
+			xpv_drain_cpu(cpu);
 		xpv_cpu_seen[cpu] = p;
 	}
-	return moved;
 }
 
 static void xpv_alloc_work_fn(struct work_struct *work)
@@ -308,8 +306,7 @@ static void xpv_alloc_work_fn(struct work_struct *work)
 		return;
 	}
 	xpv_alloc_build_pref();
-	if (xpv_cpus_moved())
-		drain_all_pages(NULL);
+	xpv_drain_moved_cpus();
 	more = xpv_alloc_resort();
 	mutex_unlock(&xpv_alloc_lock);
 	if (more)
