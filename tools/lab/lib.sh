@@ -270,6 +270,12 @@ lab_l2_wait_line() {
 		fi
 		if [ "$(date +%s)" -ge "$_deadline" ]; then
 			echo "no '$2' from L2 within $1 s"
+			grep -q "XPVLAB # L2: up" /tmp/l2.log || {
+				# Its clock can stop under nested TCG: a flake.
+				echo "L2 stopped while booting: hung before its init ran"
+				: >/tmp/l2.bootfail
+				kill "$(lab_l2_pid)" 2>/dev/null
+			}
 			lab_l2_tail
 			return 1
 		fi
