@@ -7,8 +7,7 @@
  * flips) and die with "Oops: int3".  Creating the first VM and destroying
  * the last one flip preempt_notifier_key, which patches __schedule();
  * holding a VM from boot on keeps that key on, so starting and stopping
- * L2 patches nothing (and its vCPU does the same for the local APIC
- * keys, see below).  L1 boots with one CPU online and brings up the
+ * L2 patches nothing.  L1 boots with one CPU online and brings up the
  * others only once the VM exists (READY_FILE is created then), so the
  * flip itself patches text no other CPU runs.
  *
@@ -20,15 +19,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define MSR_IA32_APICBASE	0x1b
-
 int main(int argc, char **argv)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
-	} apicbase = {};
-	int vcpu;
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	int vm;
 
@@ -39,28 +31,6 @@ int main(int argc, char **argv)
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	if (vm < 0) {
 		perror("xpv-kvm-hold: KVM_CREATE_VM");
-		return 1;
-	}
-	/*
-	 * And one vCPU whose in-kernel local APIC stays software- and
-	 * hardware-disabled: it keeps KVM's "some APIC is disabled" keys
-	 * on, which every starting VM would otherwise flip on and, once
-	 * its guest enables its APICs, off again.
-	 */
-	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0) {
-		perror("xpv-kvm-hold: KVM_CREATE_IRQCHIP");
-		return 1;
-	}
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0) {
-		perror("xpv-kvm-hold: KVM_CREATE_VCPU");
-		return 1;
-	}
-	apicbase.hdr.nmsrs = 1;
-	apicbase.entry.index = MSR_IA32_APICBASE;
-	apicbase.entry.data = 0;	/* hardware-disabled */
-	if (ioctl(vcpu, KVM_SET_MSRS, &apicbase) != 1) {
-		perror("xpv-kvm-hold: KVM_SET_MSRS");
 		return 1;
 	}
 	if (argc > 1) {
