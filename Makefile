@@ -8,7 +8,7 @@ DEBUG      ?= 0
 SCENARIO   ?= smoke
 NODES      ?= 2
 CPUS       ?= 4
-MEM        ?= 2048
+MEM        ?= $(if $(filter 1,$(DEBUG)),4096,2048)
 DISTANCE   ?=
 LAB_ARGS   ?=
 

@@ -21,7 +21,9 @@ directory holding l1.sh and/or l2.sh.
 Machine (L1, emulated by TCG):
   --nodes N          NUMA nodes, 1-4 (default 2)
   --cpus N           vCPUs, at least one per node (default 4)
-  --mem MIB          memory, split evenly between nodes (default 2048)
+  --mem MIB          memory, split evenly between nodes (default 2048;
+                     4096 with XPV_DEBUG=1: KASAN's shadow and the debug
+                     options' overhead)
   --distance M       distance matrix, rows separated by ';' (default 10/20)
   --l1-append ARGS   extra L1 kernel command line (e.g. kvm.xpv=0)
 L2 (started by L1's QEMU under KVM):
@@ -54,7 +56,10 @@ l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
 qemu=$BUILD/obj/qemu/qemu-system-x86_64
 timeout=900 l2_timeout=600 out= interactive=0
-[ "${XPV_DEBUG:-0}" != 1 ] || kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
+if [ "${XPV_DEBUG:-0}" = 1 ]; then
+	kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
+	mem=4096
+fi
 
 need() { [ $# -ge 2 ] || die "$1 needs a value"; }
 while [ $# -gt 0 ]; do

@@ -261,10 +261,13 @@ lab_l2_wait_line() {
 		if [ -f /tmp/l2.rc ]; then
 			grep -q "$2" /tmp/l2.log 2>/dev/null && return 0
 			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
-			grep -q "XPVLAB # L2: up" /tmp/l2.log || {
+			if dmesg | grep -q -e oom-kill -e "Out of memory"; then
+				# L1's memory, not a flake: say so, no rerun
+				echo "L1 ran out of memory (its OOM killer ran): give L1 more (--mem)"
+			elif ! grep -q "XPVLAB # L2: up" /tmp/l2.log; then
 				echo "L2 stopped while booting, before its init ran"
 				: >/tmp/l2.bootfail
-			}
+			fi
 			lab_l2_tail
 			return 1
 		fi
