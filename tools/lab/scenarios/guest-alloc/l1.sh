@@ -5,7 +5,10 @@
 # The guest selftest xpv_alloc_test, pinned to vCPU 0, touches 64 MiB:
 # every page must be on pnode 0, by L2's get_mempolicy(MPOL_F_PNODE) and
 # by L1's move_pages(2).  Then L1 moves vCPU 0 to node 1, and 64 MiB
-# more must all be on node 1.  L2 is paused while L1 looks.
+# more must all be on node 1.  Then xpv_policy_test, on vCPU 0 (node
+# 1 now): 64 MiB bound to pnode 0, the same moved to pnode 1 with
+# move_pages(2), 16 MiB moved to pnode 0 by mbind(MPOL_MF_MOVE); L1
+# checks each against where it keeps them.  L2 is paused while L1 looks.
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
 LAB_L2_PREFIX="numactl --membind=0"
 
@@ -15,26 +18,40 @@ lab_check "L2 waits for its memory to be spread" \
 lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
 	xpv-pagecheck stripe "$(lab_l2_pid)" 1
 
-# section N: the XPVPAGES lines L2 printed for its allocation N.
+# section WHAT N: the XPVPAGES lines L2 printed just before
+# "XPVSYNC WHAT N listed".
 section() {
 	tr -d '\r' </tmp/l2.log |
-		awk -v n="$1" '/XPVSYNC alloc [0-9] listed/ { k++; next }
-			k == n - 1 && /XPVPAGES /'
+		awk -v want="XPVSYNC $1 $2 listed" '
+			/XPVSYNC / { if (index($0, want)) { printf "%s", buf; exit }
+				     buf = ""; next }
+			/XPVPAGES / { buf = buf $0 "\n" }'
 }
-# look N NODE: L2 listed allocation N on pnode NODE; L1 checks its pages.
+# look WHAT N NODE PAGES WHY: L2 listed PAGES pages of its WHAT N on pnode
+# NODE; L1 checks them.
 look() {
-	lab_check "L2 listed the pages of allocation $1" \
-		lab_l2_wait_line 300 "^XPVSYNC alloc $1 listed"
-	lab_check "L2 says allocation $1 is on pnode $2, the node of vCPU 0's thread" \
-		grep -q "^XPVSYNC alloc $1 listed pnode=$2" /tmp/l2.log
+	lab_check "L2 listed the pages of $1 $2" \
+		lab_l2_wait_line 300 "^XPVSYNC $1 $2 listed"
+	lab_check "L2 says $1 $2 is on pnode $3, $5" \
+		grep -q "^XPVSYNC $1 $2 listed pnode=$3" /tmp/l2.log
 	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
-	section "$1" >/tmp/alloc"$1".pages
-	lab_check "all 16384 pages of allocation $1 are on node $2, by L1's move_pages()" \
-		sh -c "xpv-pagecheck check $(lab_l2_pid) 16384 1 </tmp/alloc$1.pages"
+	section "$1" "$2" >/tmp/"$1$2".pages
+	lab_check "all $4 pages of $1 $2 are on node $3, by L1's move_pages()" \
+		sh -c "xpv-pagecheck check $(lab_l2_pid) $4 1 </tmp/$1$2.pages"
 	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
 }
 
-look 1 0
+look alloc 1 0 16384 "the node of vCPU 0's thread"
 lab_check "move vCPU 0 (thread $t0) to CPU $n1 on node 1" taskset -p -c "$n1" "$t0"
-look 2 1
+look alloc 2 1 16384 "the node of vCPU 0's thread"
+# xpv_policy_test, on vCPU 0 (now node 1): bound to pnode 0, moved to 1,
+# moved to 0 by mbind()
+look policy 1 0 16384 "as mbind(MPOL_BIND | MPOL_F_PNODES, {0}) asked"
+look policy 2 1 16384 "where move_pages(MPOL_MF_PNODES) moved it"
+look policy 3 0 4096 "where mbind(MPOL_MF_MOVE) moved it"
+# L2 keeps its memory until L1 is done looking: L1 says so by moving
+# vCPU 0 back to node 0.
+lab_check "L2 is done with its policies" \
+	lab_l2_wait_line 300 "^XPVSYNC policy done"
+lab_check "move vCPU 0 (thread $t0) back to CPU $n0 on node 0" taskset -p -c "$n0" "$t0"
 lab_check "L2 ran to completion" lab_l2_done

@@ -3,4 +3,9 @@ lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pno
 # 64 MiB per allocation, on CPU 0 (vCPU 0); up to 180 s for each of L1's
 # moves.
 lab_ktap xpv_alloc_test /lab/kselftest/xpv_alloc_test 64 180 0
+# Pnode policies and move_pages() on pnodes, 64 MiB, on vCPU 0; up to
+# 300 s for L1 to look.  It checks huge pages in an MADV_HUGEPAGE range:
+# with 512 MiB the kernel leaves them off by default.
+echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
+lab_ktap xpv_policy_test /lab/kselftest/xpv_policy_test 64 0 300
 grep '^xpv_' /proc/vmstat | sed 's/^/XPVLAB # L2:   vmstat /'
