@@ -30,35 +30,6 @@
 
 #define MAX_PNODES	64
 
-/* The pnode whose cpulist holds @cpu, or -1. */
-static int cpu_pnode(int cpu, long nr_pnodes)
-{
-	char path[128], list[4096], *s, *end;
-	long p, a, b;
-	FILE *f;
-
-	for (p = 0; p < nr_pnodes; p++) {
-		snprintf(path, sizeof(path), XPV_SYSFS "/pnode%ld/cpulist", p);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(list, sizeof(list), f))
-			list[0] = 0;
-		fclose(f);
-		for (s = list; *s >= '0' && *s <= '9'; s = end + 1) {
-			a = strtol(s, &end, 10);
-			b = a;
-			if (*end == '-')
-				b = strtol(end + 1, &end, 10);
-			if (cpu >= a && cpu <= b)
-				return p;
-			if (*end != ',')
-				break;
-		}
-	}
-	return -1;
-}
-
 /* A /proc/vmstat counter, or -1. */
 static long read_vmstat(const char *name)
 {
@@ -74,21 +45,26 @@ static long read_vmstat(const char *name)
 	return r;
 }
 
-/* A "<prefix> <key>: <kB> kB" line of @path, or -1. */
-static long meminfo_kb(const char *path, const char *key)
+/* The kB of a "<prefix> <key>: <kB> kB" line of @text, or -1. */
+static long kb_of(const char *text, const char *key)
 {
-	char line[256], *k;
-	long r = -1;
-	FILE *f = fopen(path, "r");
+	const char *k;
 
-	while (f && fgets(line, sizeof(line), f)) {
-		k = strstr(line, key);
-		if (k && k[strlen(key)] == ':')
-			r = strtol(k + strlen(key) + 1, NULL, 10);
-	}
+	for (k = strstr(text, key); k; k = strstr(k + 1, key))
+		if (k[strlen(key)] == ':')
+			return strtol(k + strlen(key) + 1, NULL, 10);
+	return -1;
+}
+
+/* One reading of @path into @text (the lines of a moment), or "". */
+static void read_text(const char *path, char *text, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(text, 1, size - 1, f) : 0;
+
+	text[n] = 0;
 	if (f)
 		fclose(f);
-	return r;
 }
 
 /*
@@ -100,15 +76,17 @@ static long pnodes_with_free;
 static int meminfo_adds_up(long nr_pnodes, const char *when)
 {
 	long p, total, free, used, sum = 0, all;
-	char path[128];
+	char path[128], text[4096];
 	int ok = 1;
 
 	pnodes_with_free = 0;
 	for (p = 0; p < nr_pnodes; p++) {
 		snprintf(path, sizeof(path), XPV_SYSFS "/pnode%ld/meminfo", p);
-		total = meminfo_kb(path, "MemTotal");
-		free = meminfo_kb(path, "MemFree");
-		used = meminfo_kb(path, "MemUsed");
+		/* One reading: free memory changes between two */
+		read_text(path, text, sizeof(text));
+		total = kb_of(text, "MemTotal");
+		free = kb_of(text, "MemFree");
+		used = kb_of(text, "MemUsed");
 		ksft_print_msg("%s: pnode %ld: MemTotal %ld kB, MemFree %ld kB, MemUsed %ld kB\n",
 			       when, p, total, free, used);
 		if (total < 0 || free < 0 || used < 0 ||
@@ -117,7 +95,8 @@ static int meminfo_adds_up(long nr_pnodes, const char *when)
 		sum += free;
 		pnodes_with_free += total > 0 && free > 0;
 	}
-	all = meminfo_kb("/proc/meminfo", "MemFree");
+	read_text("/proc/meminfo", text, sizeof(text));
+	all = kb_of(text, "MemFree");
 	ksft_print_msg("%s: free on pnodes %ld kB, MemFree %ld kB\n", when,
 		       sum, all);
 	/* Read at different moments: allow 8 MiB of churn. */

@@ -72,35 +72,6 @@ static long sys_move_pnodes(char *buf, unsigned long n, int *nodes,
 	return r < 0 ? -errno : r;
 }
 
-/* The pnode whose cpulist holds @cpu, or -1. */
-static int cpu_pnode(int cpu)
-{
-	char path[128], list[4096], *s, *end;
-	long p, a, b;
-	FILE *f;
-
-	for (p = 0; p < nr_pnodes; p++) {
-		snprintf(path, sizeof(path), XPV_SYSFS "/pnode%ld/cpulist", p);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(list, sizeof(list), f))
-			list[0] = 0;
-		fclose(f);
-		for (s = list; *s >= '0' && *s <= '9'; s = end + 1) {
-			a = strtol(s, &end, 10);
-			b = a;
-			if (*end == '-')
-				b = strtol(end + 1, &end, 10);
-			if (cpu >= a && cpu <= b)
-				return p;
-			if (*end != ',')
-				break;
-		}
-	}
-	return -1;
-}
-
 static char *new_mapping(unsigned long n)
 {
 	char *buf = mmap(NULL, n * psize, PROT_READ | PROT_WRITE,
@@ -313,7 +284,7 @@ int main(int argc, char **argv)
 	if (sched_setaffinity(0, sizeof(set), &set))
 		ksft_exit_fail_msg("cannot pin to CPU %d: %s\n", cpu,
 				   strerror(errno));
-	p = cpu_pnode(cpu);
+	p = cpu_pnode(cpu, nr_pnodes);
 	if (p < 0)
 		ksft_exit_fail_msg("CPU %d has no pnode\n", cpu);
 	q = (p + 1) % nr_pnodes;
@@ -438,9 +409,9 @@ int main(int argc, char **argv)
 	printf("XPVSYNC policy done\n");
 	fflush(stdout);
 	end = now() + wait;
-	while (cpu_pnode(cpu) == p && now() < end)
+	while (cpu_pnode(cpu, nr_pnodes) == p && now() < end)
 		usleep(100000);
-	ksft_test_result(!wait || cpu_pnode(cpu) != p,
+	ksft_test_result(!wait || cpu_pnode(cpu, nr_pnodes) != p,
 			 "the host finished looking (moved CPU %d off pnode %d)\n",
 			 cpu, p);
 	ksft_finished();
