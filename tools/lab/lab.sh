@@ -28,7 +28,8 @@ Machine (L1, emulated by TCG):
   --l1-append ARGS   extra L1 kernel command line (e.g. kvm.xpv=0)
 L2 (started by L1's QEMU under KVM):
   --l2-cpus N        (default 2)     --l2-mem MIB   (default 512)
-  --l2-cpu MODEL     L2's -cpu (default qemu64; see tools/lab/README.md)
+  --l2-cpu MODEL     L2's -cpu (default qemu64,kvm-steal-time=off; see
+                     tools/lab/README.md)
   --l2-append ARGS   extra L2 kernel command line
 Scenario and files:
   --l1-script F      run F in L1 instead of the scenario's l1.sh
@@ -50,7 +51,7 @@ EOF
 die() { echo "lab: error: $*" >&2; exit 2; }
 
 nodes=2 cpus=4 mem=2048 dist=
-l2_cpus=2 l2_mem=512 l2_append= l2_cpu=qemu64 l1_extra=
+l2_cpus=2 l2_mem=512 l2_append= l2_cpu=qemu64,kvm-steal-time=off l1_extra=
 l1_script= l2_script=
 l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
