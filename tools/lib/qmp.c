@@ -16,8 +16,11 @@ static int fail(struct qmp *q, const char *fmt, const char *arg)
 	return -1;
 }
 
-/* The next newline-terminated message into q->line; 0 or -1. */
-static int read_line(struct qmp *q)
+/*
+ * The next newline-terminated message into q->line: 0, 1 when none came
+ * within @timeout_ms (-1: wait for ever), or -1 with q->err set.
+ */
+static int read_line_within(struct qmp *q, int timeout_ms)
 {
 	struct pollfd p = { .fd = q->fd, .events = POLLIN };
 	char *nl;
@@ -26,11 +29,11 @@ static int read_line(struct qmp *q)
 	while (!(nl = memchr(q->buf, '\n', q->len))) {
 		if (q->len == sizeof(q->buf))
 			return fail(q, "%s", "reply longer than 1 MiB");
-		n = poll(&p, 1, QMP_TIMEOUT_MS);
+		n = poll(&p, 1, timeout_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0)
-			return fail(q, "%s", "no answer from the monitor within 30 s");
+			return 1;
 		n = read(q->fd, q->buf + q->len, sizeof(q->buf) - q->len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -47,14 +50,41 @@ static int read_line(struct qmp *q)
 	return 0;
 }
 
+/* The next message, within QMP_TIMEOUT_MS; 0 or -1. */
+static int read_line(struct qmp *q)
+{
+	int r = read_line_within(q, QMP_TIMEOUT_MS);
+
+	if (r > 0)
+		return fail(q, "%s", "no answer from the monitor within 30 s");
+	return r;
+}
+
+static int is_event(const char *line)
+{
+	return !strncmp(line, "{\"event\"", 8) ||
+	       !strncmp(line, "{\"timestamp\"", 12);
+}
+
+int qmp_event(struct qmp *q, int timeout_ms)
+{
+	int r;
+
+	do {
+		r = read_line_within(q, timeout_ms);
+		if (r)
+			return r;
+	} while (!is_event(q->line));
+	return 0;
+}
+
 /* The next message that is not an event. */
 static int read_reply(struct qmp *q)
 {
 	do {
 		if (read_line(q))
 			return -1;
-	} while (!q->line[0] || !strncmp(q->line, "{\"event\"", 8) ||
-		 !strncmp(q->line, "{\"timestamp\"", 12));
+	} while (!q->line[0] || is_event(q->line));
 	return 0;
 }
 

@@ -28,6 +28,13 @@ int qmp_open(struct qmp *q, const char *path);
  * on an I/O or protocol failure (q->err says what).
  */
 int qmp_command(struct qmp *q, const char *json);
+/*
+ * Wait for the next asynchronous event (replies in between are dropped:
+ * call it only with no command outstanding), left in q->line.  Returns
+ * 0, 1 when none came within @timeout_ms (-1: no limit), or -1 when the
+ * connection failed or closed (q->err says which).
+ */
+int qmp_event(struct qmp *q, int timeout_ms);
 void qmp_close(struct qmp *q);
 
 /*

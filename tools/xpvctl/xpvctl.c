@@ -10,7 +10,7 @@
  *   xpvctl mem VM NODE           move VM's memory to host node NODE
  *
  * VM is a QEMU -name (its first part, or libvirt's guest=NAME) or a PID.
- * xpvctl talks to the VM's QMP monitor: the socket of its -qmp option,
+ * xpvctl talks to the VM's QMP monitor: the socket of its first -qmp option,
  * or, for a VM libvirt runs, through "virsh qemu-monitor-command".
  */
 #define _GNU_SOURCE
@@ -86,7 +86,12 @@ static int read_vm(int pid, struct vm *vm)
 			}
 			snprintf(vm->name, sizeof(vm->name), "%.*s",
 				 (int)strcspn(v, ","), v);
-		} else if (!strcmp(arg, "-qmp") && !strncmp(next, "unix:", 5)) {
+		} else if (!strcmp(arg, "-qmp") && !strncmp(next, "unix:", 5) &&
+			   !vm->qmp[0]) {
+			/*
+			 * The first monitor: QEMU serves one client per
+			 * socket, and a watcher may hold a later one.
+			 */
 			v = next + 5;
 			snprintf(vm->qmp, sizeof(vm->qmp), "%.*s",
 				 (int)strcspn(v, ","), v);
