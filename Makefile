@@ -27,6 +27,7 @@ help:
 	@echo "  make lab        build what is missing, boot L1 (NUMA host, TCG) and"
 	@echo "                  L2 (KVM guest in L1); interactive on a terminal"
 	@echo "  make test       every test: unit, builds, series, lab (README)"
+	@echo "  make test-debug the same with every lab scenario on the DEBUG=1 kernel"
 	@echo
 	@echo "  make deps       install build and runtime dependencies (apt-get)"
 	@echo "  make sources    unpack Debian's linux-source-6.12 and qemu 7.2, apply patches/"
@@ -40,6 +41,7 @@ help:
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
 	@echo "  make check-series  git am the exported series onto pristine trees; checkpatch"
 	@echo "  make lab-run    run lab scenario SCENARIO=$(SCENARIO) (tools/lab/scenarios)"
+	@echo "  make lab-soak   run SCENARIO N=20 times: failure rate, causes, retries taken"
 	@echo "  make bench      benchmarks in the lab (not tests): the XPV vDSO read vs a syscall"
 	@echo "  make clean      remove build outputs (keeps sources and ccache)"
 	@echo "  make distclean  remove build/ entirely"
@@ -98,8 +100,17 @@ lab: build
 lab-run: build
 	@tools/lab/lab.sh $(LABOPTS) $(SCENARIO)
 
+# N runs of one scenario: its failure rate, the causes, the retries taken.
+N ?= 20
+lab-soak: build $(if $(filter libvirt,$(SCENARIO)),rootfs)
+	@ci/soak.sh $(SCENARIO) $(N) $(LABOPTS)
+
 test: deps
 	@ci/test.sh
+
+# Every lab scenario on the DEBUG=1 kernel (KASAN, lockdep, DEBUG_VM).
+test-debug: deps
+	@XPV_TEST=debug ci/test.sh
 
 # Benchmarks print figures (ratios measured in one run), they pass or fail
 # only on whether they ran.
@@ -126,5 +137,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps sources kernel kernel-pristine qemu selftests tools unit series check-series build \
+.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests tools unit series check-series build \
 	rootfs lab lab-run test bench clean distclean

@@ -43,6 +43,9 @@ Running:
   --timeout S        whole run (default 900); L2 gets --l2-timeout (600)
   --out DIR          logs and initramfs (default build/lab/SCENARIO)
   --interactive      console on this terminal (what 'make lab' does)
+  --xpv 0|1          L2 with XPV in 'guest-alloc-stress' (default 1)
+  --set NAME=VALUE   a variable for the scenario scripts (both levels'
+                     /lab/config), e.g. --set LAB_STRESS_MOVES=0.  Repeatable.
 
 Exit status 0 when every check passed and both kernels stayed healthy.
 EOF
@@ -56,7 +59,8 @@ l1_script= l2_script=
 l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
 qemu=$BUILD/obj/qemu/qemu-system-x86_64
-timeout=900 l2_timeout=600 out= interactive=0
+sets=()
+timeout=900 l2_timeout=600 out= interactive=0 xpv=1
 if [ "${XPV_DEBUG:-0}" = 1 ]; then
 	kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
 	mem=4096
@@ -84,6 +88,10 @@ while [ $# -gt 0 ]; do
 	--l2-timeout) need "$@"; l2_timeout=$2; shift ;;
 	--out) need "$@"; out=$2; shift ;;
 	--interactive) interactive=1 ;;
+	--xpv) need "$@"; xpv=$2; shift ;;
+	--set) need "$@"
+		[[ $2 =~ ^[A-Z_][A-Z0-9_]*=[^\'\\]*$ ]] || die "--set wants NAME=VALUE (NAME in capitals, no quotes in VALUE), not '$2'"
+		sets+=("${2%%=*}='${2#*=}'"); shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage >&2; die "unknown option $1" ;;
 	*) break ;;
@@ -107,6 +115,7 @@ if [ $interactive = 1 ]; then
 	l1_quiet=" quiet"
 	l2_append="$l2_append quiet"
 fi
+[ "$xpv" = 0 ] || [ "$xpv" = 1 ] || die "--xpv must be 0 or 1, not '$xpv'"
 for v in nodes cpus mem l2_cpus l2_mem timeout l2_timeout; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a number, not '${!v}'"
 done
@@ -141,6 +150,11 @@ if [ -f "$scdir/l1-rootfs" ]; then
 	[ -f "$rootfs/.xpv-stamp" ] ||
 		die "scenario $scname needs the Debian root ${rootfs#"$BUILD"/}: run 'make rootfs'"
 fi
+
+# The kernel's symbols (a build tree's System.map, beside arch/): the
+# death reports resolve RIPs with them.  Both levels boot with nokaslr.
+sysmap=$(dirname "$kernel")/../../../System.map
+[ -f "$sysmap" ] || sysmap=$(dirname "$kernel")/System.map
 
 labtopo=$BUILD/tools/xpv-labtopo
 static_tools=$BUILD/tools/static
@@ -196,7 +210,9 @@ LAB_L2_MEM=$l2_mem
 LAB_L2_CPU='$l2_cpu'
 LAB_L2_APPEND='$l2_append'
 LAB_L2_TIMEOUT=$l2_timeout
+LAB_XPV=$xpv
 EOF
+	[ ${#sets[@]} -eq 0 ] || printf '%s\n' "${sets[@]}" >>"$1/lab/config"
 }
 
 base_root() { # root level script
@@ -239,6 +255,8 @@ for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
 	cp "$f" "$l1root/lab/fw/"
 done
 cp "$kernel" "$l1root/lab/bzImage"
+# Its symbols, for L1's reports of an L2 that died or hangs.
+[ ! -f "$sysmap" ] || cp "$sysmap" "$l1root/lab/System.map"
 cp "$out/l2.cpio" "$l1root/lab/l2.cpio"
 add_files "$l1root" "${l1_files[@]}"
 if [ -n "$rootfs" ]; then
@@ -257,33 +275,115 @@ echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
 # --- run ---------------------------------------------------------------------
 # maxcpus=1: init brings the other CPUs up once KVM's static keys are on
 # (tools/lab/init).
-l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 maxcpus=1$l1_quiet$l1_extra"
-qemu_cmd=(timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg -cpu max
-	"${numa_args[@]}" -nodefaults -no-reboot -display none
+l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 maxcpus=1 nokaslr$l1_quiet$l1_extra"
+qemu_cmd=("$qemu" -accel tcg -cpu max
+	"${numa_args[@]}" -nodefaults -display none
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "$kernel" -initrd "$out/l1.cpio" -append "$l1_append")
 [ -z "$rootfs" ] || qemu_cmd+=(-virtfs
 	"local,path=$rootfs,mount_tag=xpvroot,security_model=none,readonly=on")
-echo "${qemu_cmd[*]}" >"$out/cmdline"
 : >"$out/l1.log"
 : >"$out/l2.log"
 
 if [ $interactive = 1 ]; then
+	echo "${qemu_cmd[*]}" >"$out/cmdline"
 	echo "lab: L1 boots under TCG ($nodes nodes, $cpus vCPUs, $mem MiB); Ctrl-A x quits QEMU"
-	"${qemu_cmd[@]}" -serial mon:stdio -serial "file:$out/l2.log" || true
+	timeout --foreground -k 10 "$timeout" "${qemu_cmd[@]}" -no-reboot \
+		-serial mon:stdio -serial "file:$out/l2.log" || true
 	exit 0
 fi
+
+# No death of L1 is silent: a reset (a triple fault included: QEMU's
+# "-d cpu_reset" log says "Triple fault") or a panic (pvpanic) leaves it
+# paused with its CPU state intact; xpv-vmwatch, on a QMP socket of its
+# own, reports how it died and where its CPUs were (l1.watch), then quits
+# QEMU.  The harness itself quits QEMU once L1 has said "done": what L1's
+# poweroff does after its verdict is in belongs to no check.
+qemu_cmd+=(-action reboot=shutdown,shutdown=pause,panic=pause -device pvpanic
+	-qmp "unix:$out/l1-watch.qmp,server=on,wait=off"
+	-qmp "unix:$out/l1.qmp,server=on,wait=off"
+	-d cpu_reset -D "$out/qemu-cpu.log")
+echo "${qemu_cmd[*]}" >"$out/cmdline"
+vmwatch=$BUILD/tools/xpv-vmwatch
+[ -x "$vmwatch" ] || die "tools not built: run 'make tools'"
 
 echo "lab: running scenario $scname: L1 $nodes nodes/$cpus vCPUs/$mem MiB, L2 $l2_cpus vCPUs/$l2_mem MiB, timeout ${timeout}s"
 
 # One boot of the lab; the verdict goes to $out/verdict, TAP included.
+# l1_done: L1 has printed its last result.
+l1_done() { tr -d '\r' <"$out/l1.log" | grep -q "XPVLAB done L1"; }
+
+# l1_run: run QEMU (L1) to its end: L1 done (then quit it), L1 dead
+# (xpv-vmwatch reports and quits it) or the timeout (where L1's CPUs are
+# goes to l1.hang, then QEMU is killed).  Sets rc: QEMU's exit status,
+# 124 on the timeout.
+l1_run() {
+	local qpid wpid deadline done_at=
+	rm -f "$out/l1.qmp" "$out/l1-watch.qmp"
+	"${qemu_cmd[@]}" -serial "file:$out/l1.log" -serial "file:$out/l2.log" \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	qpid=$!
+	"$vmwatch" -m "$sysmap" -n L1 -w 60 "$out/l1-watch.qmp" >"$out/l1.watch" 2>&1 &
+	wpid=$!
+	deadline=$(($(date +%s) + timeout))
+	rc=
+	while kill -0 $qpid 2>/dev/null; do
+		if [ -z "$done_at" ] && l1_done; then
+			done_at=$(date +%s)
+		elif [ -n "$done_at" ] && [ $(($(date +%s) - done_at)) -ge 2 ]; then
+			# the consoles have drained: end L1 from here
+			"$BUILD/tools/xpv-qmp" "$out/l1.qmp" '{"execute":"quit"}' \
+				>/dev/null 2>&1 || true
+			done_at=$((done_at + 30))	# then wait for QEMU
+		fi
+		if [ "$(date +%s)" -ge $deadline ]; then
+			"$vmwatch" -r -s 3 -m "$sysmap" -n L1 "$out/l1.qmp" \
+				>"$out/l1.hang" 2>&1 || true
+			kill $qpid 2>/dev/null || true
+			sleep 10
+			kill -9 $qpid 2>/dev/null || true
+			rc=124
+			break
+		fi
+		sleep 0.5
+	done
+	if [ -z "$rc" ]; then
+		rc=0
+		wait $qpid || rc=$?
+	else
+		wait $qpid 2>/dev/null || true
+	fi
+	kill $wpid 2>/dev/null || true
+	wait $wpid 2>/dev/null || true
+}
+
+# l1_death: how L1 died, from xpv-vmwatch and QEMU's log; nothing when
+# it did not.
+l1_death() {
+	grep -q '^L1 died' "$out/l1.watch" 2>/dev/null || return 1
+	if grep -q 'Triple fault' "$out/qemu-cpu.log" 2>/dev/null; then
+		echo "L1 triple-faulted (QEMU: Triple fault)"
+	fi
+	cat "$out/l1.watch"
+}
+
+# The part of a console that counts: L1's up to its "done" (a stall in
+# its poweroff comes after the verdict), L2's whole.
+counted_log() {
+	if [ "$1" = L1 ]; then
+		tr -d '\r' <"$out/l1.log" | sed '/XPVLAB done L1/q'
+	else
+		tr -d '\r' <"$out/l2.log"
+	fi
+}
+
 run_once() {
-	local start rc=0 n=0 failed=0 level log line bad
+	local start rc=0 n=0 failed=0 level log line bad death
 	start=$(date +%s)
 	: >"$out/l1.log"
 	: >"$out/l2.log"
-	"${qemu_cmd[@]}" -serial "file:$out/l1.log" -serial "file:$out/l2.log" \
-		</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+	rm -f "$out/l1.watch" "$out/l1.hang" "$out/qemu-cpu.log"
+	l1_run
 	elapsed=$(($(date +%s) - start))
 	tap() { # ok|"not ok" text
 		n=$((n + 1))
@@ -302,40 +402,59 @@ run_once() {
 			done < <(tr -d '\r' <"$log" | grep -o 'XPVLAB \(ok\|not ok\|#\) .*')
 			# A kernel in trouble fails the run even when every check passed.
 			# (Diagnostics quoting another console do not count.)
-			bad=$(tr -d '\r' <"$log" | grep -v 'XPVLAB # ' | grep -E -m3 'Kernel panic|BUG:|Oops|WARNING: CPU:|general protection fault|rcu: INFO|self-detected stall|Call Trace:' || true)
+			bad=$(counted_log $level | grep -v 'XPVLAB # ' | grep -E -m3 'Kernel panic|BUG:|Oops|WARNING: CPU:|general protection fault|rcu: INFO|self-detected stall|Call Trace:' || true)
 			if [ -n "$bad" ]; then
 				tap "not ok" "$level kernel stayed healthy # $(echo "$bad" | head -n1)"
 			elif [ -s "$log" ]; then
 				tap ok "$level kernel stayed healthy"
 			fi
 		done
-		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-			tap "not ok" "finished within ${timeout}s # timed out"
-		elif tr -d '\r' <"$out/l1.log" | grep -q "XPVLAB done L1"; then
+		death=$(l1_death || true)
+		if [ $rc -eq 124 ]; then
+			tap "not ok" "finished within ${timeout}s # timed out; L1's CPUs then:"
+			sed 's/^/#   /' "$out/l1.hang"
+		elif l1_done; then
 			tap ok "L1 ran its scenario to the end (${elapsed}s)"
+			[ -z "$death" ] || echo "$death" |
+				sed 's/^/# after its verdict was in (no check): /'
+		elif [ -n "$death" ]; then
+			tap "not ok" "L1 ran its scenario to the end # $(echo "$death" | head -n1)"
+			echo "$death" | sed 's/^/#   /'
 		else
-			tap "not ok" "L1 ran its scenario to the end # QEMU exited with $rc, no 'done' from L1"
+			tap "not ok" "L1 ran its scenario to the end # QEMU exited with $rc, no 'done' from L1 and no death seen: $(tail -n 3 "$out/qemu.log" "$out/l1.watch" 2>/dev/null | tr '\n' ' ')"
 		fi
 		echo "$failed $n" >"$out/counts"
 	} >"$out/verdict"
 }
 
-# Multi-threaded TCG sometimes lets a vCPU run code another vCPU has just
-# patched (text_poke_bp when a static key flips), and that kernel dies
-# with "Oops: int3".  Nested under TCG, an L2 now and then also resets
-# while bringing up its second CPU, before its init runs (seen with
-# xpv=off too).  That is the emulator, not the code under test: run once
-# more, saying so.  A failure that repeats fails the run.
-flake() {
-	tr -d '\r' <"$out/l1.log" | grep -q 'Oops: int3\|L2 stopped while booting' ||
-		tr -d '\r' <"$out/l2.log" | grep -q 'Oops: int3'
+# Retries are for named flakes only: failures whose signature has been
+# shown to be nested TCG's own (tools/lab/README.md, "Flakes"):
+#   tcg-int3           "Oops: int3" on either console: a vCPU ran text
+#                      another vCPU was patching (text_poke_bp);
+#   tcg-l2-boot-reset  L2 reset (xpv-vmwatch: "L2 died: reset") while
+#                      bringing up its CPUs, before its init ran;
+#   tcg-l2-boot-hang   L2's clock stopped before its init ran.
+# Anything else fails at once, with its cause.  Every retry is said and
+# counted in $BUILD/lab/retries.log (make test and make lab-soak sum it).
+flake_signature() {
+	if cat "$out/l1.log" "$out/l2.log" | tr -d '\r' | grep -q 'Oops: int3'; then
+		echo tcg-int3
+		return 0
+	fi
+	tr -d '\r' <"$out/l1.log" |
+		sed -n 's/.*L2 stopped while booting: ending this run (signature \(tcg-[a-z0-9-]*\)).*/\1/p' |
+		grep -m1 .
 }
 run_once
 read -r failed n <"$out/counts"
-if [ "$failed" -gt 0 ] && flake && [ $interactive = 0 ]; then
-	for f in l1.log l2.log qemu.log verdict; do mv "$out/$f" "$out/attempt1-$f"; done
-	echo "# lab: attempt 1 hit a TCG flake ('Oops: int3' or an L2 reset while booting," \
-		"tools/lab/README.md); running the scenario once more, attempt 1's logs are attempt1-*.log"
+if [ "$failed" -gt 0 ] && [ $interactive = 0 ] && sig=$(flake_signature); then
+	for f in l1.log l2.log qemu.log verdict l1.watch; do
+		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt1-$f"
+	done
+	mkdir -p "$BUILD/lab"
+	echo "$(date -u +%FT%TZ) $scname $sig" >>"$BUILD/lab/retries.log"
+	echo "# lab: retry 1/1: attempt 1 failed with the known TCG flake $sig" \
+		"(tools/lab/README.md); attempt 1's logs are attempt1-*"
 	run_once
 	read -r failed n <"$out/counts"
 fi

@@ -29,7 +29,7 @@ lab_check() {
 	# An L2 that died while booting fails every later check of this
 	# run; end it now, the harness runs such a scenario once more.
 	if [ -f /tmp/l2.bootfail ]; then
-		lab_diag "L2 stopped while booting: ending this run"
+		lab_diag "L2 stopped while booting: ending this run (signature $(cat /tmp/l2.bootfail))"
 		exit 3
 	fi
 	return 1
@@ -82,28 +82,93 @@ lab_l2_cmdline() {
 	echo qemu-system-x86_64 -accel kvm -cpu "$LAB_L2_CPU" -smp "$LAB_L2_CPUS" \
 		-m "${LAB_L2_MEM}M" -nodefaults -no-reboot -display none \
 		-L /lab/fw -kernel "${LAB_L2_KERNEL:-/lab/bzImage}" -initrd /lab/l2.cpio \
-		-append "'console=ttyS0 panic=-1 $LAB_L2_APPEND'" \
+		-append "'console=ttyS0 panic=-1 nokaslr unknown_nmi_panic $LAB_L2_APPEND'" \
 		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off "$@"
 }
 
+# L2's kernel symbols, for the death and hang reports.
+lab_l2_map() {
+	if [ -z "${LAB_L2_KERNEL:-}" ]; then
+		echo /lab/System.map
+	else
+		echo "${LAB_L2_KERNEL%/*}/System.map"
+	fi
+}
+
+# L2 runs with these, so that no death is silent: a reset (a triple fault
+# included) or a panic (pvpanic) leaves it paused with its CPU state
+# intact, and xpv-vmwatch, on a QMP socket of its own, says how it died
+# and where each CPU was (/tmp/l2.watch), then quits it; a poweroff just
+# ends it.
+LAB_L2_WATCHED="-action reboot=shutdown,shutdown=pause,panic=pause -device pvpanic \
+	-qmp unix:/tmp/l2-watch.qmp,server=on,wait=off"
+
+# lab_l2_relay: copy /tmp/l2.log to L1's second serial port, which the
+# harness keeps as l2.log.  L2's QEMU writes its console to the file
+# itself: should L1's serial port stall, neither L2 nor the checks that
+# read /tmp/l2.log wait for it.
+lab_l2_relay() {
+	lab_l2_relay_stop
+	tail -n +1 -f /tmp/l2.log >/dev/ttyS1 2>/dev/null </dev/null &
+	echo $! >/tmp/l2.relay
+}
+
+# lab_l2_relay_stop: let the relay catch up (tail -f looks every second),
+# then stop it.
+lab_l2_relay_stop() {
+	[ -f /tmp/l2.relay ] || return 0
+	sleep 1.5
+	kill "$(cat /tmp/l2.relay)" 2>/dev/null
+	rm -f /tmp/l2.relay
+}
+
 # lab_l2_start [QEMU-ARGS...]: start L2 in the background.  Its console
-# goes to /tmp/l2.log and to the harness; its exit status to /tmp/l2.rc.
-# $LAB_L2_PREFIX, if set, runs QEMU (e.g. "numactl --membind=0").
+# and QEMU's own messages go to /tmp/l2.log and to the harness; its exit
+# status to /tmp/l2.rc.  $LAB_L2_PREFIX, if set, runs QEMU (e.g.
+# "numactl --membind=0").
 lab_l2_start() {
-	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed /tmp/l2.bootfail
+	lab_l2_relay_stop
+	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed /tmp/l2.bootfail \
+		/tmp/l2.watch /tmp/l2-watch.qmp
+	: >/tmp/l2.log
 	lab_diag "starting L2: ${LAB_L2_PREFIX:+$LAB_L2_PREFIX }$(lab_l2_cmdline "$@")"
 	(
 		eval timeout "$LAB_L2_TIMEOUT" $LAB_L2_PREFIX \
-			"$(lab_l2_cmdline -serial stdio "$@")" </dev/null
+			"$(lab_l2_cmdline -chardev file,id=l2con,path=/tmp/l2.log,append=on \
+				-serial chardev:l2con $LAB_L2_WATCHED "$@")" \
+			</dev/null >>/tmp/l2.log 2>&1
 		echo $? >/tmp/l2.rc
-	) 2>&1 | tee /tmp/l2.log >/dev/ttyS1 &
+	) &
+	lab_l2_relay
+	xpv-vmwatch -m "$(lab_l2_map)" -n L2 -w 60 /tmp/l2-watch.qmp \
+		>/tmp/l2.watch 2>&1 &
+}
+
+# lab_l2_death: how L2 died, when xpv-vmwatch saw it die (nothing else).
+lab_l2_death() {
+	grep -q '^L2 died' /tmp/l2.watch 2>/dev/null || return 1
+	cat /tmp/l2.watch
+}
+
+# lab_l2_hang_report: where a hung L2's CPUs are (three samples of their
+# registers), then an NMI: L2 runs with unknown_nmi_panic, so it panics
+# with a backtrace on its console and xpv-vmwatch reports the panic.
+lab_l2_hang_report() {
+	echo "L2 hangs; its CPUs:"
+	xpv-vmwatch -r -s 3 -m "$(lab_l2_map)" -n L2 /tmp/l2.qmp 2>&1 | sed 's/^/  /'
+	xpv-qmp /tmp/l2.qmp '{"execute":"inject-nmi"}' >/dev/null 2>&1 || return 0
+	lab_wait_for 20 test -f /tmp/l2.rc
+	sleep 0.5
+	lab_l2_death | sed 's/^/  /'
 }
 
 # lab_l2_wait: wait until L2's QEMU exits; fails unless it exited cleanly.
 lab_l2_wait() {
 	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" test -f /tmp/l2.rc || return 1
-	sleep 0.2	# let tee drain the last console lines
-	[ "$(cat /tmp/l2.rc)" = 0 ]
+	# how it ended, by its watcher: a death is no clean exit, although
+	# QEMU then exits with 0 (the watcher quits it)
+	cat /tmp/l2.watch 2>/dev/null
+	! lab_l2_death >/dev/null && [ "$(cat /tmp/l2.rc)" = 0 ]
 }
 
 # lab_l2_done: like lab_l2_wait, and L2's init ran its scenario to the
@@ -112,8 +177,10 @@ lab_l2_wait() {
 lab_l2_done() {
 	lab_l2_wait || return 1
 	grep -q '^XPVLAB done L2' /tmp/l2.log && return 0
-	echo "L2 stopped before its scenario ended; its console ends with:"
-	tail -n 5 /tmp/l2.log
+	echo "L2 stopped before its scenario ended"
+	lab_l2_death || echo "(it powered off: no reset, no panic)"
+	echo "its console ends with:"
+	tail -n 15 /tmp/l2.log
 	return 1
 }
 
@@ -261,24 +328,30 @@ lab_l2_wait_line() {
 		if [ -f /tmp/l2.rc ]; then
 			grep -q "$2" /tmp/l2.log 2>/dev/null && return 0
 			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
+			lab_l2_death
 			if dmesg | grep -q -e oom-kill -e "Out of memory"; then
 				# L1's memory, not a flake: say so, no rerun
 				echo "L1 ran out of memory (its OOM killer ran): give L1 more (--mem)"
-			elif ! grep -q "XPVLAB # L2: up" /tmp/l2.log; then
+			elif ! grep -q "XPVLAB # L2: up" /tmp/l2.log &&
+				! grep -q '^L2 died: kernel panic' /tmp/l2.watch; then
+				# A reset while booting, as nested TCG does
+				# now and then (tools/lab/README.md).  A panic
+				# is no flake: it fails the run.
 				echo "L2 stopped while booting, before its init ran"
-				: >/tmp/l2.bootfail
+				echo tcg-l2-boot-reset >/tmp/l2.bootfail
 			fi
 			lab_l2_tail
 			return 1
 		fi
 		if [ "$(date +%s)" -ge "$_deadline" ]; then
 			echo "no '$2' from L2 within $1 s"
+			lab_l2_hang_report
 			grep -q "XPVLAB # L2: up" /tmp/l2.log || {
 				# Its clock can stop under nested TCG: a flake.
 				echo "L2 stopped while booting: hung before its init ran"
-				: >/tmp/l2.bootfail
-				kill "$(lab_l2_pid)" 2>/dev/null
+				echo tcg-l2-boot-hang >/tmp/l2.bootfail
 			}
+			[ -f /tmp/l2.rc ] || kill "$(lab_l2_pid)" 2>/dev/null
 			lab_l2_tail
 			return 1
 		fi
