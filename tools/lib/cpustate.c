@@ -73,6 +73,8 @@ int cpustate_parse(const char *text, struct cpu_regs *cpus, int max)
 			reg(buf, "ESP", &c->rsp);
 		reg(buf, "CR2", &c->cr2);
 		reg(buf, "CR3", &c->cr3);
+		reg(buf, "CR4", &c->cr4);
+		reg(buf, "EFER", &c->efer);
 	}
 	return n;
 }

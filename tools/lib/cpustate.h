@@ -16,7 +16,7 @@ struct cpu_regs {
 	int has_rip;
 	unsigned long long rip;		/* RIP=, or EIP= outside long mode */
 	unsigned long long rsp;
-	unsigned long long cr2, cr3;
+	unsigned long long cr2, cr3, cr4, efer;
 	int cpl, hlt;
 };
 

@@ -18,6 +18,9 @@
  *   xpv-vmwatch -r [-m SYSTEM.MAP] [-n NAME] [-s SAMPLES] SOCKET
  *	Where the CPUs are now (a hang): SAMPLES readings, 1 s apart.
  *
+ * -o DUMP appends QEMU's whole register dumps ("info registers -a") to
+ * the file DUMP.
+ *
  * QEMU answers one monitor client per socket: give the watcher a -qmp
  * socket of its own.
  */
@@ -34,13 +37,14 @@ static struct qmp q;
 static struct symmap map;
 static int have_map;
 static const char *name = "VM";
+static const char *dump_file;	/* -o: QEMU's whole register dumps */
 static char text[QMP_LINE_MAX];
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: xpv-vmwatch [-m SYSTEM.MAP] [-n NAME] [-w SECONDS] SOCKET\n"
-		"       xpv-vmwatch -r [-m SYSTEM.MAP] [-n NAME] [-s SAMPLES] SOCKET\n");
+		"usage: xpv-vmwatch [-m SYSTEM.MAP] [-n NAME] [-o DUMP] [-w SECONDS] SOCKET\n"
+		"       xpv-vmwatch -r [-m SYSTEM.MAP] [-n NAME] [-o DUMP] [-s SAMPLES] SOCKET\n");
 	return 2;
 }
 
@@ -82,6 +86,14 @@ static int print_cpus(const char *when)
 		return -1;
 	}
 	member_str(q.line, "return", text, sizeof(text));
+	if (dump_file) {
+		FILE *f = fopen(dump_file, "a");
+
+		if (f) {
+			fprintf(f, "=== %s %s\n%s\n", name, when, text);
+			fclose(f);
+		}
+	}
 	n = cpustate_parse(text, cpus, CPUSTATE_MAX_CPUS);
 	if (!n) {
 		printf("%s: no CPU state in the monitor's answer: %.200s\n",
@@ -104,8 +116,9 @@ static int print_cpus(const char *when)
 			printf(" (user space)");
 		else if (have_map)
 			printf(" (not in the kernel image)");
-		printf(", CPL %d%s, RSP %#llx, CR2 %#llx, CR3 %#llx\n", c->cpl,
-		       c->hlt == 1 ? ", halted" : "", c->rsp, c->cr2, c->cr3);
+		printf(", CPL %d%s, RSP %#llx, CR2 %#llx, CR3 %#llx, CR4 %#llx, EFER %#llx\n",
+		       c->cpl, c->hlt == 1 ? ", halted" : "", c->rsp, c->cr2,
+		       c->cr3, c->cr4, c->efer);
 	}
 	return 0;
 }
@@ -218,10 +231,11 @@ int main(int argc, char **argv)
 	int opt, regs = 0, samples = 3, wait = 60, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "m:n:w:rs:h")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:o:w:rs:h")) != -1) {
 		switch (opt) {
 		case 'm': mapfile = optarg; break;
 		case 'n': name = optarg; break;
+		case 'o': dump_file = optarg; break;
 		case 'w': wait = atoi(optarg); break;
 		case 'r': regs = 1; break;
 		case 's': samples = atoi(optarg); break;
