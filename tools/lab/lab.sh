@@ -40,12 +40,16 @@ Scenario and files:
                      gets its shared libraries as well.  Repeatable.
 Running:
   --kernel F --qemu F  images to use (default: the ones 'make' built)
-  --timeout S        whole run (default 900); L2 gets --l2-timeout (600)
+  --timeout S        whole run (default 900; none with --interactive);
+                     L2 gets --l2-timeout (600)
   --out DIR          logs and initramfs (default build/lab/SCENARIO)
   --interactive      console on this terminal (what 'make lab' does)
-  --xpv 0|1          L2 with XPV in 'guest-alloc-stress' (default 1)
+  --xpv 0|1          L2 with XPV in 'make lab', 'show' and
+                     'guest-alloc-stress' (default 1)
   --set NAME=VALUE   a variable for the scenario scripts (both levels'
                      /lab/config), e.g. --set LAB_STRESS_MOVES=0.  Repeatable.
+  --move SECONDS     'make lab': L1 swaps L2's vCPU nodes every SECONDS
+                     (default 0: never)
 
 Exit status 0 when every check passed and both kernels stayed healthy.
 EOF
@@ -60,7 +64,7 @@ l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
 qemu=$BUILD/obj/qemu/qemu-system-x86_64
 sets=()
-timeout=900 l2_timeout=600 out= interactive=0 xpv=1
+timeout=900 timeout_set=0 l2_timeout=600 out= interactive=0 xpv=1 move=0
 if [ "${XPV_DEBUG:-0}" = 1 ]; then
 	kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
 	mem=4096
@@ -84,11 +88,12 @@ while [ $# -gt 0 ]; do
 	--l2-file) need "$@"; l2_files+=("$2"); shift ;;
 	--kernel) need "$@"; kernel=$2; shift ;;
 	--qemu) need "$@"; qemu=$2; shift ;;
-	--timeout) need "$@"; timeout=$2; shift ;;
+	--timeout) need "$@"; timeout=$2; timeout_set=1; shift ;;
 	--l2-timeout) need "$@"; l2_timeout=$2; shift ;;
 	--out) need "$@"; out=$2; shift ;;
 	--interactive) interactive=1 ;;
 	--xpv) need "$@"; xpv=$2; shift ;;
+	--move) need "$@"; move=$2; shift ;;
 	--set) need "$@"
 		[[ $2 =~ ^[A-Z_][A-Z0-9_]*=[^\'\\]*$ ]] || die "--set wants NAME=VALUE (NAME in capitals, no quotes in VALUE), not '$2'"
 		sets+=("${2%%=*}='${2#*=}'"); shift ;;
@@ -116,7 +121,7 @@ if [ $interactive = 1 ]; then
 	l2_append="$l2_append quiet"
 fi
 [ "$xpv" = 0 ] || [ "$xpv" = 1 ] || die "--xpv must be 0 or 1, not '$xpv'"
-for v in nodes cpus mem l2_cpus l2_mem timeout l2_timeout; do
+for v in nodes cpus mem l2_cpus l2_mem timeout l2_timeout move; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a number, not '${!v}'"
 done
 [ "$nodes" -ge 1 ] && [ "$nodes" -le 4 ] || die "--nodes must be 1..4 (the lab's 2 host cores), not $nodes"
@@ -211,6 +216,7 @@ LAB_L2_CPU='$l2_cpu'
 LAB_L2_APPEND='$l2_append'
 LAB_L2_TIMEOUT=$l2_timeout
 LAB_XPV=$xpv
+LAB_MOVE=$move
 EOF
 	[ ${#sets[@]} -eq 0 ] || printf '%s\n' "${sets[@]}" >>"$1/lab/config"
 }
@@ -276,7 +282,7 @@ echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
 # maxcpus=1: init brings the other CPUs up once KVM's static keys are on
 # (tools/lab/init).
 l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 maxcpus=1 nokaslr$l1_quiet$l1_extra"
-qemu_cmd=("$qemu" -accel tcg -cpu max
+qemu_cmd=("$qemu" -accel tcg -cpu max,la57=off
 	"${numa_args[@]}" -nodefaults -display none
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "$kernel" -initrd "$out/l1.cpio" -append "$l1_append")
@@ -288,7 +294,10 @@ qemu_cmd=("$qemu" -accel tcg -cpu max
 if [ $interactive = 1 ]; then
 	echo "${qemu_cmd[*]}" >"$out/cmdline"
 	echo "lab: L1 boots under TCG ($nodes nodes, $cpus vCPUs, $mem MiB); Ctrl-A x quits QEMU"
-	timeout --foreground -k 10 "$timeout" "${qemu_cmd[@]}" -no-reboot \
+	# A user's session ends when they say so (or at --timeout).
+	limit=()
+	[ $timeout_set = 0 ] || limit=(timeout --foreground -k 10 "$timeout")
+	"${limit[@]}" "${qemu_cmd[@]}" -no-reboot \
 		-serial mon:stdio -serial "file:$out/l2.log" || true
 	exit 0
 fi
@@ -323,7 +332,8 @@ l1_run() {
 	"${qemu_cmd[@]}" -serial "file:$out/l1.log" -serial "file:$out/l2.log" \
 		</dev/null >"$out/qemu.log" 2>&1 &
 	qpid=$!
-	"$vmwatch" -m "$sysmap" -n L1 -w 60 "$out/l1-watch.qmp" >"$out/l1.watch" 2>&1 &
+	"$vmwatch" -m "$sysmap" -n L1 -o "$out/l1-regs.txt" -w 60 "$out/l1-watch.qmp" \
+		>"$out/l1.watch" 2>&1 &
 	wpid=$!
 	deadline=$(($(date +%s) + timeout))
 	rc=
@@ -337,7 +347,7 @@ l1_run() {
 			done_at=$((done_at + 30))	# then wait for QEMU
 		fi
 		if [ "$(date +%s)" -ge $deadline ]; then
-			"$vmwatch" -r -s 3 -m "$sysmap" -n L1 "$out/l1.qmp" \
+			"$vmwatch" -r -s 3 -m "$sysmap" -n L1 -o "$out/l1-regs.txt" "$out/l1.qmp" \
 				>"$out/l1.hang" 2>&1 || true
 			kill $qpid 2>/dev/null || true
 			sleep 10
@@ -382,7 +392,7 @@ run_once() {
 	start=$(date +%s)
 	: >"$out/l1.log"
 	: >"$out/l2.log"
-	rm -f "$out/l1.watch" "$out/l1.hang" "$out/qemu-cpu.log"
+	rm -f "$out/l1.watch" "$out/l1.hang" "$out/qemu-cpu.log" "$out/l1-regs.txt"
 	l1_run
 	elapsed=$(($(date +%s) - start))
 	tap() { # ok|"not ok" text
@@ -427,7 +437,7 @@ run_once() {
 	} >"$out/verdict"
 }
 
-# Retries are for named flakes only: failures whose signature has been
+# Retries (at most two) are for named flakes only: failures whose signature has been
 # shown to be nested TCG's own (tools/lab/README.md, "Flakes"):
 #   tcg-int3           "Oops: int3" on either console: a vCPU ran text
 #                      another vCPU was patching (text_poke_bp);
@@ -445,19 +455,22 @@ flake_signature() {
 		sed -n 's/.*L2 stopped while booting: ending this run (signature \(tcg-[a-z0-9-]*\)).*/\1/p' |
 		grep -m1 .
 }
+max_retries=2
+attempt=1
 run_once
 read -r failed n <"$out/counts"
-if [ "$failed" -gt 0 ] && [ $interactive = 0 ] && sig=$(flake_signature); then
-	for f in l1.log l2.log qemu.log verdict l1.watch; do
-		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt1-$f"
+while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signature); do
+	for f in l1.log l2.log qemu.log verdict l1.watch l1-regs.txt qemu-cpu.log; do
+		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt$attempt-$f"
 	done
 	mkdir -p "$BUILD/lab"
 	echo "$(date -u +%FT%TZ) $scname $sig" >>"$BUILD/lab/retries.log"
-	echo "# lab: retry 1/1: attempt 1 failed with the known TCG flake $sig" \
-		"(tools/lab/README.md); attempt 1's logs are attempt1-*"
+	echo "# lab: retry $attempt/$max_retries: attempt $attempt failed with the known TCG flake $sig" \
+		"(tools/lab/README.md); its logs are attempt$attempt-*"
+	attempt=$((attempt + 1))
 	run_once
 	read -r failed n <"$out/counts"
-fi
+done
 cat "$out/verdict"
 
 if [ "$failed" -gt 0 ]; then
