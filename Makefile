@@ -90,11 +90,15 @@ rootfs: deps
 
 build: kernel qemu tools selftests
 
+# make lab XPV=0: a plain KVM guest; MOVE=10: L1 swaps L2's vCPU nodes
+# every 10 s while you watch xpvtop in L2.
+XPV  ?= 1
+MOVE ?= 0
 lab: build
 	@if [ -t 0 ] && [ -t 1 ]; then \
-		tools/lab/lab.sh --interactive $(LABOPTS) show; \
+		tools/lab/lab.sh --interactive --xpv $(XPV) --move $(MOVE) $(LABOPTS) show; \
 	else \
-		tools/lab/lab.sh $(LABOPTS) show; \
+		tools/lab/lab.sh --xpv $(XPV) $(LABOPTS) show; \
 	fi
 
 lab-run: build

@@ -95,6 +95,7 @@ lab_stage() {
 }
 all_scenarios() { # PREFIX
 	lab_stage "$1smoke" smoke
+	lab_stage "$1show" show
 	lab_stage "$1kvm-selftests" kvm-selftests
 	lab_stage "$1guest-topology" guest-topology
 	lab_stage "$1guest-memory" guest-memory

@@ -188,24 +188,87 @@ lab_l2_done() {
 lab_l2_pid() { cat /tmp/l2.pid; }
 
 # `make lab`: show the topology, then hand the console to the user.
+# L1 starts L2 (with XPV unless --xpv 0) with its console on a pty and
+# its vCPUs on different L1 nodes, and attaches the terminal to it with
+# microcom: Ctrl-X returns to L1's shell, where xpvctl moves things and
+# `l2` attaches again.  With --move N, L1 swaps the nodes of L2's two
+# vCPUs every N seconds meanwhile.
 lab_interactive() {
-	if [ "$LAB_LEVEL" = L1 ]; then
-		echo
-		echo "=== L1 host: $(nproc) CPUs, NUMA topology as L1's kernel sees it ==="
-		numactl -H
-		echo
-		echo "=== Starting L2 under KVM in L1; you get its shell."
-		echo "=== 'exit' in L2 returns to L1, 'exit' in L1 ends the lab."
-		echo
-		eval setsid cttyhack "$(lab_l2_cmdline -serial mon:stdio)"
-		echo
-		echo "=== Back in L1 (L2 exited)."
+	if [ "$LAB_LEVEL" = L2 ]; then
+		lab_l2_banner
+		setsid cttyhack sh -l
+		return
+	fi
+	echo
+	echo "=== L1 host: $(nproc) CPUs, NUMA topology as L1's kernel sees it ==="
+	numactl -H
+	[ "$LAB_XPV" = 0 ] || LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
+	rm -f /tmp/l2.pid /tmp/l2.rc /tmp/l2.qmp
+	(
+		eval "$(lab_l2_cmdline -name l2,debug-threads=on -S \
+			-chardev pty,id=con -serial chardev:con)" </dev/null \
+			>/tmp/l2.qemu 2>&1
+		echo $? >/tmp/l2.rc
+	) &
+	if ! lab_wait_for 60 lab_vcpu_tid 1 ||
+		! pty=$(sed -n 's|.*redirected to \(/dev/pts/[0-9]*\).*|\1|p' /tmp/l2.qemu) ||
+		[ -z "$pty" ]; then
+		echo "=== L2 did not start:"
+		cat /tmp/l2.qemu
+		setsid cttyhack sh -l
+		return
+	fi
+	taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 0)" >/dev/null
+	taskset -p -c "$(lab_node_cpu 1)" "$(lab_vcpu_tid 1)" >/dev/null
+	printf '#!/bin/sh\necho "(Ctrl-X returns to L1)"\nexec microcom -s 115200 %s\n' \
+		"$pty" >/lab/bin/l2
+	chmod +x /lab/bin/l2
+	if [ "${LAB_MOVE:-0}" -gt 0 ]; then
+		lab_mover "$LAB_MOVE" </dev/null >/dev/null 2>&1 &
+		echo "=== L1 swaps the nodes of L2's vCPUs every $LAB_MOVE s (kill $! stops it)"
+	fi
+	echo "=== L2 (XPV $([ "$LAB_XPV" = 0 ] && echo off || echo on)) boots; its console follows."
+	echo "=== Ctrl-X returns to L1 (L2 keeps running), 'l2' comes back."
+	(sleep 1; xpv-qmp /tmp/l2.qmp '{"execute":"cont"}' >/dev/null) &
+	setsid cttyhack microcom -s 115200 "$pty"
+	echo
+	if [ -f /tmp/l2.rc ]; then
+		echo "=== Back in L1: L2 has exited."
 	else
-		echo
-		echo "=== L2 guest: $(nproc) CPUs, $(sed -n 's/MemTotal: *//p' /proc/meminfo)"
-		dmesg | grep -m1 'Hypervisor detected'
+		echo "=== Back in L1; L2 runs on.  Try: xpvctl show l2, xpvctl vcpu l2 0 1,"
+		echo "=== xpvctl mem l2 1, then 'l2' to watch it from L2.  'exit' ends the lab."
 	fi
 	setsid cttyhack sh -l
+}
+
+# lab_mover SECONDS: every SECONDS, swap the L1 nodes of L2's vCPUs 0
+# and 1 (`make lab MOVE=N`).
+lab_mover() {
+	_i=0
+	while [ ! -f /tmp/l2.rc ]; do
+		sleep "$1"
+		if [ $((_i % 2)) = 0 ]; then
+			xpvctl vcpu l2 0 1 && xpvctl vcpu l2 1 0
+		else
+			xpvctl vcpu l2 0 0 && xpvctl vcpu l2 1 1
+		fi
+		_i=$((_i + 1))
+	done
+}
+
+# L2's banner: what it is, its live topology, what to try.
+lab_l2_banner() {
+	echo
+	echo "=== L2 guest: $(nproc) vCPUs, $(sed -n 's/MemTotal: *//p' /proc/meminfo)," \
+		"$(dmesg | grep -m1 -o 'Hypervisor detected: .*')"
+	if [ ! -e /sys/devices/system/xpv/nr_pnodes ]; then
+		echo "=== No XPV here (make lab XPV=0, or the host does not offer it)."
+		return
+	fi
+	xpvtop -1
+	echo "=== XPV is live.  Try:  xpvtop  (redraws at every move; Ctrl-C quits)"
+	echo "===   cat /sys/devices/system/xpv/pnode*/cpulist ; Ctrl-X, then in L1:"
+	echo "===   xpvctl vcpu l2 0 1 ; xpvctl mem l2 1 ; l2  (back here)"
 }
 
 # --- placement helpers for L1 scenarios (L2 started with debug-threads=on)
