@@ -318,7 +318,6 @@ vmwatch=$BUILD/tools/xpv-vmwatch
 
 echo "lab: running scenario $scname: L1 $nodes nodes/$cpus vCPUs/$mem MiB, L2 $l2_cpus vCPUs/$l2_mem MiB, timeout ${timeout}s"
 
-# One boot of the lab; the verdict goes to $out/verdict, TAP included.
 # l1_done: L1 has printed its last result.
 l1_done() { tr -d '\r' <"$out/l1.log" | grep -q "XPVLAB done L1"; }
 
@@ -387,6 +386,7 @@ counted_log() {
 	fi
 }
 
+# One boot of the lab; the verdict goes to $out/verdict, TAP included.
 run_once() {
 	local start rc=0 n=0 failed=0 level log line bad death
 	start=$(date +%s)

@@ -218,8 +218,7 @@ lab_interactive() {
 		setsid cttyhack sh -l
 		return
 	fi
-	taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 0)" >/dev/null
-	taskset -p -c "$(lab_node_cpu 1)" "$(lab_vcpu_tid 1)" >/dev/null
+	lab_l2_pin_apart >/dev/null
 	printf '#!/bin/sh\necho "(Ctrl-X returns to L1)"\nexec microcom -s 115200 %s\n' \
 		"$pty" >/lab/bin/l2
 	chmod +x /lab/bin/l2
@@ -370,8 +369,15 @@ lab_l2_start_apart() {
 	t0=$(lab_vcpu_tid 0)
 	t1=$(lab_vcpu_tid 1)
 	lab_check "pin vCPU 0 (thread $t0) to CPU $n0 on node 0, vCPU 1 (thread $t1) to CPU $n1 on node 1" \
-		sh -c "taskset -p -c $n0 $t0 && taskset -p -c $n1 $t1"
+		lab_l2_pin_apart
 	lab_check "QMP: let L2 run" lab_wait_for 30 lab_qmp '{"execute":"cont"}'
+}
+
+# lab_l2_pin_apart: run L2's vCPU 0 on the first CPU of L1 node 0 and
+# vCPU 1 on that of node 1.
+lab_l2_pin_apart() {
+	taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 0)" &&
+		taskset -p -c "$(lab_node_cpu 1)" "$(lab_vcpu_tid 1)"
 }
 
 # lab_l2_tail: the end of this L2's console, once per L2 run, so a

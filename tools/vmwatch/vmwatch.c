@@ -184,13 +184,13 @@ static void flush_console(void)
 static int watch(void)
 {
 	char event[64], reason[64];
-	int r;
+	int panicked;
 
 	for (;;) {
-		r = qmp_event(&q, -1);
-		if (r)		/* QEMU exited: killed, or quit by its owner */
+		if (qmp_event(&q, -1))	/* QEMU exited: killed, or quit by its owner */
 			return 0;
 		member_str(q.line, "event", event, sizeof(event));
+		panicked = 0;
 		if (!strcmp(event, "SHUTDOWN")) {
 			member_str(q.line, "reason", reason, sizeof(reason));
 			if (!strcmp(reason, "guest-shutdown") ||
@@ -207,11 +207,7 @@ static int watch(void)
 			       name, reason);
 		} else if (!strcmp(event, "GUEST_PANICKED")) {
 			printf("%s died: kernel panic (pvpanic)\n", name);
-			print_status();
-			print_cpus("at its death");
-			flush_console();
-			quit();
-			return 1;
+			panicked = 1;
 		} else if (!strcmp(event, "GUEST_CRASHLOADED")) {
 			printf("%s died: kernel panic, crash kernel loaded\n", name);
 		} else {
@@ -220,6 +216,8 @@ static int watch(void)
 		print_status();
 		print_cpus("at its death");
 		fflush(stdout);
+		if (panicked)
+			flush_console();
 		quit();
 		return 1;
 	}
