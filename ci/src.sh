@@ -21,7 +21,10 @@
 #
 # patches/<c>/series lists one patch per line, in order, followed by the new
 # files that commit adds.  Those files live as real files under the overlay
-# directories, at the path they have in the upstream tree.
+# directories, at the path they have in the upstream tree, as they are at
+# the tip of the series (what is built is what a reader reads): when a
+# later patch changes such a file, the commit that adds it gets the
+# overlay file with the later patches' hunks reversed.
 set -euo pipefail
 
 NAME=src
@@ -169,23 +172,57 @@ stamp() {
 	} | sha256sum | cut -d' ' -f1
 }
 
-# Commit one series entry on top of $parent, in the scratch index
-# $GIT_INDEX_FILE: the working tree is not touched until the whole series
-# is built, so files the series does not change keep their timestamps and
-# the kernel and QEMU builds stay incremental.
-apply_one() { # patch file...
-	local p=$1 f d tmp subject author email date mode
-	shift
-	[ -f "$PATCHDIR/$p" ] || die "patches/$comp/series names $p, which does not exist"
+# split_series DIR: each patch of the series as DIR/<i>.{msg,diff,info}
+# (git mailinfo), i from 1, and its name in DIR/<i>.name.
+split_series() { # dir
+	local i=0 p _
+	while read -r p _; do
+		i=$((i + 1))
+		[ -f "$PATCHDIR/$p" ] || die "patches/$comp/series names $p, which does not exist"
+		echo "$p" >"$1/$i.name"
+		git mailinfo "$1/$i.msg" "$1/$i.diff" <"$PATCHDIR/$p" >"$1/$i.info"
+	done < <(series_lines)
+}
+
+# as_added DIR I FILE: the blob of overlay FILE as patch I adds it: the
+# overlay (the tip) with the hunks of patches I+1.. for FILE reversed,
+# last first.
+as_added() { # dir i file
+	local dir=$1 i=$2 f=$3 d j n work
+	d=$(find_overlay "$f")
+	n=$(find "$dir" -name '*.name' | wc -l)
+	work=$(mktemp -d)
+	mkdir -p "$work/$(dirname "$f")"
+	cp "$TOP/$d/$f" "$work/$f"
+	for ((j = n; j > i; j--)); do
+		grep -qxF "diff --git a/$f b/$f" "$dir/$j.diff" || continue
+		(cd "$work" && git apply -R --include="$f" --whitespace=nowarn "$dir/$j.diff") 2>"$work.err" ||
+			{ cat "$work.err" >&2; rm -rf "$work" "$work.err"; die "$(cat "$dir/$j.name")'s hunks for $f do not reverse-apply to $d/$f (the overlay holds $f as the tip of the series has it)"; }
+	done
+	git_s hash-object -w "$work/$f"
+	rm -rf "$work" "$work.err"
+}
+
+# Commit series entry I (split by split_series into DIR) on top of
+# $parent, in the scratch index $GIT_INDEX_FILE: the working tree is not
+# touched until the whole series is built, so files the series does not
+# change keep their timestamps and the kernel and QEMU builds stay
+# incremental.
+apply_one() { # dir i file...
+	local dir=$1 i=$2 p f d tmp subject author email date mode blob
+	shift 2
+	p=$(cat "$dir/$i.name")
 	tmp=$(mktemp -d)
 	for f in "$@"; do
 		d=$(find_overlay "$f")
 		mode=100644
 		[ ! -x "$TOP/$d/$f" ] || mode=100755
-		git_s update-index --add --cacheinfo \
-			"$mode,$(git_s hash-object -w "$TOP/$d/$f"),$f"
+		blob=$(as_added "$dir" "$i" "$f") || exit 1
+		git_s update-index --add --cacheinfo "$mode,$blob,$f"
 	done
-	git mailinfo "$tmp/msg" "$tmp/diff" <"$PATCHDIR/$p" >"$tmp/info"
+	cp "$dir/$i.msg" "$tmp/msg"
+	cp "$dir/$i.diff" "$tmp/diff"
+	cp "$dir/$i.info" "$tmp/info"
 	if [ -s "$tmp/diff" ] &&
 		! git_s apply --cached --whitespace=nowarn "$tmp/diff" 2>"$tmp/err"; then
 		cat "$tmp/err" >&2
@@ -207,7 +244,7 @@ apply_one() { # patch file...
 }
 
 do_prepare() {
-	local s claimed unclaimed parent p files head
+	local s claimed unclaimed parent p files head split i=0
 	do_fetch
 	s=$(stamp)
 	head=$(git_s rev-parse -q --verify xpv || true)
@@ -228,10 +265,14 @@ do_prepare() {
 	export GIT_INDEX_FILE=$SRC/.git/xpv-index
 	git_s read-tree xpv-pristine
 	parent=$(git_s rev-parse xpv-pristine)
+	split=$(mktemp -d)
+	split_series "$split"
 	while read -r p files; do
+		i=$((i + 1))
 		# shellcheck disable=SC2086
-		apply_one "$p" $files
+		apply_one "$split" $i $files
 	done < <(series_lines)
+	rm -rf "$split"
 	unset GIT_INDEX_FILE
 	rm -f "$SRC/.git/xpv-index"
 	claimed=$(series_lines | awk '{ for (i = 2; i <= NF; i++) print $i }' | sort)
@@ -287,7 +328,13 @@ do_check() {
 			die "$f should have been deleted by the $comp series"
 		fi
 	done
-	say "$comp: $n exported patches apply with git am to pristine $(cat "$out/BASE" | cut -d' ' -f2-) and reproduce the tree"
+	# What a reader of the overlay reads is what runs: each overlay file
+	# is the file at the tip of the series.
+	while read -r d f; do
+		git_s show "xpv:$f" 2>/dev/null | cmp -s - "$TOP/$d/$f" ||
+			die "$d/$f differs from $f at the tip of the $comp series (branch xpv)"
+	done < <(overlay_files)
+	say "$comp: $n exported patches apply with git am to pristine $(cat "$out/BASE" | cut -d' ' -f2-) and reproduce the tree; the overlay files are the tip's"
 }
 
 # A patch file name as git format-patch makes it: NNNN-subject-words.patch
@@ -324,7 +371,9 @@ do_import() {
 			for o in "${OVERLAYS[@]}"; do [ -f "$TOP/$o/$f" ] && d=$o; done
 			d=${d:-${XPV_OVERLAY:-${OVERLAYS[0]}}}
 			mkdir -p "$TOP/$d/$(dirname "$f")"
-			git_s show "$c:$f" >"$TOP/$d/$f"
+			# the overlay holds the file as the tip has it
+			git_s show "xpv:$f" >"$TOP/$d/$f" 2>/dev/null ||
+				git_s show "$c:$f" >"$TOP/$d/$f"
 		done
 		echo "$name ${added[*]}" | sed 's/ *$//' >>"$tmp/series"
 	done

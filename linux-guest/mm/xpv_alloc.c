@@ -85,19 +85,15 @@ unsigned long xpv_mm_pnode_free_pages(int pnode)
 	return pages;
 }
 
-void xpv_count_alloc(struct page *page, unsigned int order)
+/* An allocation from the buddy lists for pnode @target (-1: none) */
+void xpv_count_alloc(struct page *page, unsigned int order, int target)
 {
-	int target = xpv_cpu_pnode(raw_smp_processor_id()), p;
+	int p;
 
 	if (target < 0)
 		return;
 	p = xpv_pfn_range_pnode(page_to_pfn(page), 1UL << order);
-	if (p == target)
-		count_vm_events(XPV_ALLOC_LOCAL, 1UL << order);
-	else if (p >= 0)
-		count_vm_events(XPV_ALLOC_FALLBACK, 1UL << order);
-	else
-		count_vm_events(XPV_ALLOC_FOREIGN, 1UL << order);
+	count_vm_events(xpv_alloc_event(p, target), 1UL << order);
 }
 
 /*

@@ -14,8 +14,13 @@
 #include <linux/numa.h>
 #include <linux/types.h>
 
+/* xpv_pfn_range_pnode(): the range lies on more than one pnode. */
+#define XPV_PNODE_MIXED		(-2)
+
 #ifdef CONFIG_XPV_GUEST
 
+/* The host offers XPV and this guest may take it (known before SMP). */
+bool xpv_possible(void);
 /* True once a valid topology has been received from the host. */
 bool xpv_active(void);
 /* The guest topology version: +1 on each change taken from the host. */
@@ -25,17 +30,47 @@ unsigned int xpv_nr_pnodes(void);
 int xpv_cpu_pnode(int cpu);
 /* The pnode backing page frame @pfn, or NUMA_NO_NODE when unknown. */
 int xpv_pfn_to_pnode(unsigned long pfn);
+/*
+ * The pnode of every chunk of [@pfn, @pfn + @nr): NUMA_NO_NODE when none
+ * is known, XPV_PNODE_MIXED when they differ.
+ */
+int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr);
 /* The host's distance between two pnodes, 0 for invalid ids. */
 int xpv_pnode_distance(int from, int to);
+/* log2 of the pages in a chunk, or -1 while XPV is not active. */
+int xpv_chunk_order(void);
+
+/* The page allocator's side (mm/xpv_alloc.c) */
+/* The driver published a new topology. */
+void xpv_mm_topology_changed(void);
+/* Free pages the page allocator keeps on @pnode. */
+unsigned long xpv_mm_pnode_free_pages(int pnode);
+struct page;
+/* Pages from @pnode first (pnode memory policies), see page_alloc.c */
+struct page *xpv_alloc_pages_pnode(gfp_t gfp, unsigned int order, int pnode,
+				   int preferred_nid);
 
 #else
 
+static inline bool xpv_possible(void) { return false; }
 static inline bool xpv_active(void) { return false; }
 static inline u64 xpv_topology_version(void) { return 0; }
 static inline unsigned int xpv_nr_pnodes(void) { return 0; }
 static inline int xpv_cpu_pnode(int cpu) { return NUMA_NO_NODE; }
 static inline int xpv_pfn_to_pnode(unsigned long pfn) { return NUMA_NO_NODE; }
+static inline int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr)
+{
+	return NUMA_NO_NODE;
+}
 static inline int xpv_pnode_distance(int from, int to) { return 0; }
+static inline int xpv_chunk_order(void) { return -1; }
+struct page;
+/* Never called: there are no pnode policies without XPV. */
+static inline struct page *xpv_alloc_pages_pnode(gfp_t gfp, unsigned int order,
+						 int pnode, int preferred_nid)
+{
+	return NULL;
+}
 
 #endif /* CONFIG_XPV_GUEST */
 

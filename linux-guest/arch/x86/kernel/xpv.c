@@ -132,6 +132,11 @@ bool xpv_active(void)
 	return !!rcu_access_pointer(xpv_snap);
 }
 
+bool xpv_possible(void)
+{
+	return xpv_vector_ready && !cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
+}
+
 u64 xpv_topology_version(void)
 {
 	return READ_ONCE(xpv_vdso_page.data.version);
@@ -172,6 +177,50 @@ int xpv_pfn_to_pnode(unsigned long pfn)
 	}
 	rcu_read_unlock();
 	return pnode;
+}
+
+int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr)
+{
+	unsigned long chunk, last;
+	struct xpv_snapshot *s;
+	int pnode = NUMA_NO_NODE;
+	u16 p;
+
+	if (!nr)
+		return NUMA_NO_NODE;
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (s) {
+		chunk = pfn >> (s->chunk_shift - PAGE_SHIFT);
+		last = (pfn + nr - 1) >> (s->chunk_shift - PAGE_SHIFT);
+		for (; chunk <= last; chunk++) {
+			p = chunk < s->nr_chunks ? s->chunk_pnode[chunk] :
+						   KVM_XPV_PNODE_UNKNOWN;
+			if (p == KVM_XPV_PNODE_UNKNOWN)
+				p = NUMA_NO_NODE;
+			if (chunk > pfn >> (s->chunk_shift - PAGE_SHIFT) &&
+			    p != pnode) {
+				pnode = XPV_PNODE_MIXED;
+				break;
+			}
+			pnode = p;
+		}
+	}
+	rcu_read_unlock();
+	return pnode;
+}
+
+int xpv_chunk_order(void)
+{
+	struct xpv_snapshot *s;
+	int order = -1;
+
+	rcu_read_lock();
+	s = rcu_dereference(xpv_snap);
+	if (s)
+		order = s->chunk_shift - PAGE_SHIFT;
+	rcu_read_unlock();
+	return order;
 }
 
 int xpv_pnode_distance(int from, int to)
@@ -548,6 +597,7 @@ static bool xpv_refresh(void)
 	xpv_sysfs_update(s);
 	if (old)
 		kvfree_rcu(old, rcu);
+	xpv_mm_topology_changed();
 ack:
 	/* The copy's version is one the host published, never a future one. */
 	if (wrmsrl_safe(MSR_KVM_XPV_ACK, le64_to_cpu(h->version)))
@@ -864,15 +914,21 @@ static ssize_t meminfo_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
 	struct xpv_snapshot *s;
-	u64 bytes = 0;
+	u64 total = 0, free;
 
 	rcu_read_lock();
 	s = rcu_dereference(xpv_snap);
 	if (s && dev->id < s->nr_pnodes)
-		bytes = s->pnode_bytes[dev->id];
+		total = s->pnode_bytes[dev->id] >> 10;
 	rcu_read_unlock();
-	return sysfs_emit(buf, "Pnode %u MemTotal:       %8llu kB\n", dev->id,
-			  bytes >> 10);
+	/* Free is the allocator's, total the host's: they can cross briefly. */
+	free = (u64)xpv_mm_pnode_free_pages(dev->id) << (PAGE_SHIFT - 10);
+	return sysfs_emit(buf,
+			  "Pnode %u MemTotal:       %8llu kB\n"
+			  "Pnode %u MemFree:        %8llu kB\n"
+			  "Pnode %u MemUsed:        %8llu kB\n",
+			  dev->id, total, dev->id, free, dev->id,
+			  total > free ? total - free : 0);
 }
 static DEVICE_ATTR_RO(meminfo);
 

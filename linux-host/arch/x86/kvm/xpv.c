@@ -8,10 +8,12 @@
  * marked dirty for live migration:
  *
  *  - on registration, the whole area (header, distances, all vCPUs, and
- *    the chunk table, "unknown" until memory placement is tracked);
+ *    the chunk table as xpv_mem.c knows it);
  *  - when a vCPU is loaded on a CPU of another host node, its entry
  *    (kvm_arch_vcpu_load() notes the move, the vCPU publishes it before
- *    entering the guest).
+ *    entering the guest);
+ *  - when guest memory moved between host nodes, the chunks that changed
+ *    (xpv_mem.c).
  *
  * Every change is written as seq odd -> tables -> version++ -> seq even,
  * under the per-VM mutex.  The publishing vCPU then gets an interrupt on
@@ -72,6 +74,7 @@ static u16 xpv_cpu_pnode(int cpu)
 void kvm_xpv_init_vm(struct kvm *kvm)
 {
 	mutex_init(&kvm->arch.xpv.lock);
+	kvm_xpv_mem_init_vm(kvm);
 }
 
 static void xpv_free(struct kvm_xpv *x)
@@ -84,6 +87,7 @@ static void xpv_free(struct kvm_xpv *x)
 
 void kvm_xpv_destroy_vm(struct kvm *kvm)
 {
+	kvm_xpv_mem_disable(kvm);
 	xpv_free(&kvm->arch.xpv);
 	mutex_destroy(&kvm->arch.xpv.lock);
 }
@@ -139,6 +143,7 @@ int kvm_xpv_end(struct kvm *kvm)
 	if (xpv_write_seq(kvm))
 		return -EFAULT;
 	kvm->stat.xpv_updates++;
+	kvm->stat.xpv_version = x->version;
 	return 0;
 }
 
@@ -195,6 +200,7 @@ int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 			     (x->layout_size - x->chunk_offset) / sizeof(u16));
 	if (x->nr_chunks < chunks)
 		flags |= KVM_XPV_F_CHUNKS_TRUNCATED;
+	kvm_xpv_mem_recount(kvm);
 
 	kvm_for_each_vcpu(j, v, kvm)
 		if (v->vcpu_id < x->nr_vcpus)
@@ -225,8 +231,12 @@ int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 	if (!r)
 		r = kvm_xpv_write(kvm, x->vcpu_offset, x->vcpu_pnode,
 				  x->nr_vcpus * sizeof(u16));
-	/* Memory placement is not tracked yet: every chunk is unknown. */
-	for (i = 0; !r && i < x->nr_chunks; i += n) {
+	/* The chunks xpv_mem.c tracks, then unknown for the rest. */
+	n = min(x->nr_chunks, x->map_chunks);
+	if (!r && n)
+		r = kvm_xpv_write(kvm, x->chunk_offset, x->chunk_pnode,
+				  n * sizeof(u16));
+	for (i = n; !r && i < x->nr_chunks; i += n) {
 		n = min_t(u64, x->nr_chunks - i, ARRAY_SIZE(xpv_unknown));
 		r = kvm_xpv_write(kvm, x->chunk_offset + i * sizeof(u16),
 				  xpv_unknown, n * sizeof(u16));
@@ -237,6 +247,9 @@ int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 	r = kvm_xpv_end(kvm);
 	if (r)
 		return r;
+	kvm_for_each_vcpu(j, v, kvm)
+		if (v->vcpu_id < x->nr_vcpus)
+			v->stat.xpv_pnode = le16_to_cpu(x->vcpu_pnode[v->vcpu_id]);
 	trace_kvm_xpv_publish(XPV_FULL_UPDATE, KVM_XPV_PNODE_UNKNOWN,
 			      x->version, kvm_xpv_notify(vcpu));
 	return 0;
@@ -281,11 +294,18 @@ static bool xpv_overlaps_pv_areas(struct kvm *kvm, gpa_t gpa, u64 len)
 static void xpv_disable(struct kvm *kvm)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
+	struct kvm_vcpu *v;
+	unsigned long i;
 
 	WRITE_ONCE(x->enabled, false);
 	x->area = 0;
 	x->notify_pending = false;
+	kvm_xpv_mem_disable(kvm);
 	xpv_free(x);
+	/* The stats show what is published: nothing now. */
+	kvm->stat.xpv_version = 0;
+	kvm_for_each_vcpu(i, v, kvm)
+		v->stat.xpv_pnode = KVM_XPV_PNODE_UNKNOWN;
 }
 
 /*
@@ -364,7 +384,7 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 	x->chunk_offset = chunk_offset;
 	x->layout_size = x->size;
 	x->notify_pending = false;
-	if (kvm_xpv_publish_all(vcpu)) {
+	if (kvm_xpv_mem_enable(vcpu) || kvm_xpv_publish_all(vcpu)) {
 		xpv_disable(kvm);
 		return 1;
 	}
@@ -518,6 +538,7 @@ void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
 	    kvm_xpv_end(vcpu->kvm))
 		goto out;
 	x->vcpu_pnode[vcpu->vcpu_id] = entry;
+	vcpu->stat.xpv_pnode = pnode;
 	trace_kvm_xpv_publish(vcpu->vcpu_id, pnode, x->version,
 			      kvm_xpv_notify(vcpu));
 out:
@@ -543,5 +564,10 @@ void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu)
 		x->size = 0;
 		x->vector = 0;
 	}
+	/* The stat shows the area's entry, which an INIT leaves alone. */
+	if (x->enabled && vcpu->vcpu_id < x->nr_vcpus)
+		vcpu->stat.xpv_pnode = le16_to_cpu(x->vcpu_pnode[vcpu->vcpu_id]);
+	else
+		vcpu->stat.xpv_pnode = KVM_XPV_PNODE_UNKNOWN;
 	mutex_unlock(&x->lock);
 }

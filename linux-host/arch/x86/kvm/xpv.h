@@ -27,6 +27,17 @@ int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host);
 void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu);
 void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu);
 
+/* Memory placement (xpv_mem.c) */
+void kvm_xpv_mem_init_vm(struct kvm *kvm);
+void kvm_xpv_mem_pre_destroy_vm(struct kvm *kvm);
+int kvm_xpv_mem_enable(struct kvm_vcpu *vcpu);
+void kvm_xpv_mem_disable(struct kvm *kvm);
+void kvm_xpv_mem_update(struct kvm_vcpu *vcpu);
+void kvm_xpv_mem_invalidate(struct kvm *kvm, gfn_t start, gfn_t end);
+void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn);
+void kvm_xpv_mem_memslots_changed(struct kvm *kvm);
+void kvm_xpv_mem_recount(struct kvm *kvm);
+
 /*
  * Called from kvm_arch_vcpu_load(), preemption disabled: only note that
  * the vCPU now runs on another host node; the vCPU publishes it before
@@ -46,6 +57,13 @@ static inline void kvm_xpv_destroy_vm(struct kvm *kvm) {}
 static inline void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu) {}
 static inline void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu) {}
 static inline void kvm_xpv_vcpu_load(struct kvm_vcpu *vcpu, int cpu) {}
+static inline void kvm_xpv_mem_pre_destroy_vm(struct kvm *kvm) {}
+static inline void kvm_xpv_mem_update(struct kvm_vcpu *vcpu) {}
+static inline void kvm_xpv_mem_invalidate(struct kvm *kvm, gfn_t start,
+					  gfn_t end) {}
+static inline void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn,
+				     kvm_pfn_t pfn) {}
+static inline void kvm_xpv_mem_memslots_changed(struct kvm *kvm) {}
 #endif
 
 #endif /* __ARCH_X86_KVM_XPV_H__ */

@@ -289,6 +289,35 @@ static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
 	return best;
 }
 
+/*
+ * Under x->lock: the stats' memory per pnode follows what the area
+ * publishes, the map's first nr_chunks entries.
+ */
+static void xpv_mem_count(struct kvm *kvm, u64 chunk, __le16 entry, bool add)
+{
+	u16 p = le16_to_cpu(entry);
+	u64 *bytes;
+
+	if (p >= KVM_XPV_MAX_PNODES || chunk >= kvm->arch.xpv.nr_chunks)
+		return;
+	bytes = &kvm->stat.xpv_pnode_bytes[p];
+	if (add)
+		*bytes += 1ULL << XPV_CHUNK_SHIFT;
+	else
+		*bytes -= 1ULL << XPV_CHUNK_SHIFT;
+}
+
+/* Under x->lock, when nr_chunks or the map changed: count them all again. */
+void kvm_xpv_mem_recount(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	u64 i;
+
+	memset(kvm->stat.xpv_pnode_bytes, 0, sizeof(kvm->stat.xpv_pnode_bytes));
+	for (i = 0; x->chunk_pnode && i < min(x->nr_chunks, x->map_chunks); i++)
+		xpv_mem_count(kvm, i, x->chunk_pnode[i], true);
+}
+
 /* The per-chunk state, allocated and replaced as one. */
 struct xpv_mem_state {
 	__le16 *map;
@@ -369,6 +398,7 @@ void kvm_xpv_mem_disable(struct kvm *kvm)
 	xpv_mem_swap_state(x, &st, 0);
 	x->mem_resize = false;
 	spin_unlock(&x->mem_lock);
+	memset(kvm->stat.xpv_pnode_bytes, 0, sizeof(kvm->stat.xpv_pnode_bytes));
 	/* The works only kick a vCPU, which finds nothing to do. */
 	xpv_mem_free_state(&st);
 }
@@ -451,6 +481,8 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 		recheck |= xpv_mem_present(x, chunk, covered, present);
 
 		if (entry != x->chunk_pnode[chunk]) {
+			xpv_mem_count(kvm, chunk, x->chunk_pnode[chunk], false);
+			xpv_mem_count(kvm, chunk, entry, true);
 			WRITE_ONCE(x->chunk_pnode[chunk], entry);
 			changed[n++] = chunk;
 		}

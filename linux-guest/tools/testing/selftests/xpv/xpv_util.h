@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the XPV guest selftests: the pnode of a page, the XPV sysfs
- * directory, and the page lists a test on the host checks.
+ * Helpers of the XPV guest selftests: the pnode of a page and of a CPU,
+ * the XPV sysfs directory, and the page lists a test on the host checks.
  */
 #ifndef XPV_UTIL_H
 #define XPV_UTIL_H
@@ -128,6 +128,35 @@ static inline void print_page_ranges(struct page_pnode *pages, unsigned long n)
 		printf("XPVPAGES %llu %lu %d\n", (unsigned long long)pages[i].pfn,
 		       j - i, pages[i].pnode);
 	}
+}
+
+/* The pnode whose cpulist holds @cpu, or -1. */
+static inline int cpu_pnode(int cpu, long nr_pnodes)
+{
+	char path[128], list[4096], *s, *end;
+	long p, a, b;
+	FILE *f;
+
+	for (p = 0; p < nr_pnodes; p++) {
+		snprintf(path, sizeof(path), XPV_SYSFS "/pnode%ld/cpulist", p);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(list, sizeof(list), f))
+			list[0] = 0;
+		fclose(f);
+		for (s = list; *s >= '0' && *s <= '9'; s = end + 1) {
+			a = strtol(s, &end, 10);
+			b = a;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			if (cpu >= a && cpu <= b)
+				return p;
+			if (*end != ',')
+				break;
+		}
+	}
+	return -1;
 }
 
 #endif /* XPV_UTIL_H */

@@ -325,6 +325,39 @@ static void test_burst(void)
 			 BURST);
 }
 
+/*
+ * KVM's statistics (what QEMU's query-xpv shows) match the area: the
+ * version, and the memory of the chunks published on each pnode.
+ */
+static void test_stats(void)
+{
+	uint64_t bytes[KVM_XPV_MAX_PNODES], want[KVM_XPV_MAX_PNODES], v, c;
+	struct kvm_xpv_header *h = (void *)copy;
+	bool same = false;
+	uint16_t *tab;
+	int tries, p;
+
+	for (tries = 0; tries < 100 && !same; tries++, usleep(10000)) {
+		v = vm_get_stat(vm, "xpv_version");
+		memset(bytes, 0, sizeof(bytes));
+		__vm_get_stat(vm, "xpv_pnode_bytes", bytes, KVM_XPV_MAX_PNODES);
+		if (!xpv_host_copy(addr_gpa2hva(vm, XPV_GPA), copy, sizeof(copy)) ||
+		    h->version != v || vm_get_stat(vm, "xpv_version") != v)
+			continue;	/* an update in between */
+		memset(want, 0, sizeof(want));
+		tab = (uint16_t *)(copy + h->chunk_offset);
+		for (c = 0; c < h->nr_chunks; c++)
+			if (tab[c] < KVM_XPV_MAX_PNODES)
+				want[tab[c]] += CHUNK;
+		same = !memcmp(bytes, want, sizeof(want));
+	}
+	for (p = 0; p < 2; p++)
+		ksft_print_msg("pnode %d: stats %lu MiB, area %lu MiB\n", p,
+			       bytes[p] >> 20, want[p] >> 20);
+	ksft_test_result(same && bytes[0] && bytes[1],
+			 "the binary stats report the version and memory per pnode the area holds\n");
+}
+
 /* A memslot at EXTRA_GPA(@i), its memory first touched on host node @node. */
 static void add_extra(int i, int node)
 {
@@ -393,7 +426,7 @@ int main(int argc, char *argv[])
 	signal(SIGALRM, timeout);
 	alarm(600);
 	sigaction(SIGUSR1, &sa, NULL);
-	ksft_set_plan(5);
+	ksft_set_plan(6);
 
 	kvm_pin_this_task_to_pcpu(xpv_node_cpu0(0));
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
@@ -409,6 +442,7 @@ int main(int argc, char *argv[])
 	test_first_touch();
 	test_move_half();
 	test_burst();
+	test_stats();
 	test_memslots();
 
 	WRITE_ONCE(done, true);

@@ -73,4 +73,29 @@ static inline bool xpv_host_copy(const void *hva, void *buf, size_t len)
 	return false;
 }
 
+/*
+ * A vCPU statistic, as a VMM reads it.  Opening the statistics takes the
+ * vCPU's mutex: call it while the vCPU is not in KVM_RUN.
+ */
+static inline uint64_t xpv_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
+{
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs, *d;
+	int fd = vcpu_get_stats_fd(vcpu), i;
+	uint64_t data = ~0ULL;
+
+	read_stats_header(fd, &header);
+	descs = read_stats_descriptors(fd, &header);
+	for (i = 0; i < header.num_desc; i++) {
+		d = get_stats_descriptor(descs, i, &header);
+		if (!strcmp(d->name, name)) {
+			read_stat_data(fd, &header, d, &data, 1);
+			break;
+		}
+	}
+	free(descs);
+	close(fd);
+	return data;
+}
+
 #endif /* SELFTEST_KVM_XPV_UTIL_H */
