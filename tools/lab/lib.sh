@@ -129,8 +129,10 @@ lab_l2_relay_stop() {
 lab_l2_start() {
 	lab_l2_relay_stop
 	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed /tmp/l2.bootfail \
-		/tmp/l2.watch /tmp/l2-watch.qmp
+		/tmp/l2.watch /tmp/l2-watch.qmp /tmp/l2.boots
 	: >/tmp/l2.log
+	# A guest restored from a migration stream does not boot (no "up").
+	case " $* " in *" -incoming "*) ;; *) : >/tmp/l2.boots ;; esac
 	lab_diag "starting L2: ${LAB_L2_PREFIX:+$LAB_L2_PREFIX }$(lab_l2_cmdline "$@")"
 	(
 		eval timeout "$LAB_L2_TIMEOUT" $LAB_L2_PREFIX \
@@ -163,7 +165,13 @@ lab_l2_hang_report() {
 }
 
 # lab_l2_wait: wait until L2's QEMU exits; fails unless it exited cleanly.
+# An L2 that boots must reach its init within $LAB_L2_BOOT_TIMEOUT
+# seconds: a boot that hangs is told apart (and named, for the harness's
+# retry) from a scenario that runs long.
 lab_l2_wait() {
+	if [ -f /tmp/l2.boots ]; then
+		lab_l2_wait_line "${LAB_L2_BOOT_TIMEOUT:-180}" 'XPVLAB # L2: up' || return 1
+	fi
 	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" test -f /tmp/l2.rc || return 1
 	# how it ended, by its watcher: a death is no clean exit, although
 	# QEMU then exits with 0 (the watcher quits it)
