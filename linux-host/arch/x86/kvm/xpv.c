@@ -363,12 +363,18 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 	memset(vcpu_pnode, 0xff, nr_vcpus * sizeof(u16));
 
 	/*
-	 * Carry the version on from what the area already holds: after live
-	 * migration the guest may acknowledge a version this host never
-	 * published, and versions must not go backwards.
+	 * On a restore by userspace, carry the version on from what the
+	 * area already holds: after live migration the guest may
+	 * acknowledge a version this host never published, and versions
+	 * must not go backwards.  Never from a guest's registration: the
+	 * area is the guest's memory, and a version it wrote there near
+	 * U64_MAX would wrap.  Even on a restore, the guest wrote that
+	 * memory before it was migrated: take no version a VM cannot have
+	 * counted to.
 	 */
-	if (!kvm_read_guest_offset_cached(kvm, &ghc, &old, 0, sizeof(old)) &&
-	    le32_to_cpu(old.magic) == KVM_XPV_MAGIC) {
+	if (host && !kvm_read_guest_offset_cached(kvm, &ghc, &old, 0, sizeof(old)) &&
+	    le32_to_cpu(old.magic) == KVM_XPV_MAGIC &&
+	    le64_to_cpu(old.version) <= XPV_MAX_VERSION) {
 		x->version = max(x->version, le64_to_cpu(old.version));
 		x->seq = max(x->seq, le32_to_cpu(old.seq) & ~1U);
 	}
@@ -530,13 +536,18 @@ void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
 	if (!x->enabled || vcpu->vcpu_id >= x->nr_vcpus ||
 	    x->vcpu_pnode[vcpu->vcpu_id] == entry)
 		goto out;
-	/* On a failed write the entry stays stale here, so a later update retries. */
+	/*
+	 * On a failed write the entry stays stale here, and the vCPU
+	 * forgets its node, so that its next load asks again.
+	 */
 	if (kvm_xpv_begin(vcpu->kvm) ||
 	    kvm_xpv_write(vcpu->kvm,
 			  x->vcpu_offset + vcpu->vcpu_id * sizeof(u16),
 			  &entry, sizeof(entry)) ||
-	    kvm_xpv_end(vcpu->kvm))
+	    kvm_xpv_end(vcpu->kvm)) {
+		vcpu->arch.xpv_node = NUMA_NO_NODE;
 		goto out;
+	}
 	x->vcpu_pnode[vcpu->vcpu_id] = entry;
 	vcpu->stat.xpv_pnode = pnode;
 	trace_kvm_xpv_publish(vcpu->vcpu_id, pnode, x->version,

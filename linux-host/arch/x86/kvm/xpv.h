@@ -7,6 +7,8 @@
 #ifdef CONFIG_KVM_XPV
 #define XPV_CHUNK_SHIFT		21	/* 2 MiB */
 #define XPV_MAX_PAGES		4096	/* 16 MiB: 8 Mi chunks, 16 TiB of guest */
+/* No VM counts this many topology updates (a million a second for 9 years). */
+#define XPV_MAX_VERSION		BIT_ULL(48)
 
 extern bool kvm_xpv_enabled;
 

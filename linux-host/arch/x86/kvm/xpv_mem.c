@@ -21,8 +21,11 @@
  *
  * Marking happens in atomic context: it sets bits and arms a delayed work
  * (XPV_MEM_DELAY_MS), so a burst of migrations yields one update.  The
- * work only makes a request of the vCPU that registered the area; that
- * vCPU, in KVM_RUN (halted or not), looks up at most XPV_MEM_BATCH dirty
+ * work only makes a request of one vCPU, first the one that registered
+ * the area, then the last that served one.  Should that vCPU not run (the
+ * VMM paused or unplugged it), the request goes on to the next vCPU
+ * after XPV_MEM_RECHECK_MS, until every vCPU has it.  The vCPU that
+ * serves it, in KVM_RUN (halted or not), looks up at most XPV_MEM_BATCH dirty
  * chunks with get_user_pages(FOLL_NOFAULT) (nothing is faulted in),
  * publishes the chunks whose pnode changed through the same
  * seq/version path as vCPU moves, notifies the guest (coalesced until
@@ -68,18 +71,48 @@ static struct kvm *xpv_to_kvm(struct kvm_xpv *x)
 			    arch);
 }
 
-/* The area's vCPU publishes memory changes; get it to run its request. */
-static void xpv_mem_kick(struct kvm *kvm)
+/* Has the vCPU last asked to publish memory changes not served it yet? */
+static bool xpv_mem_unserved(struct kvm *kvm)
 {
 	struct kvm_vcpu *vcpu;
 
 	vcpu = kvm_get_vcpu(kvm, READ_ONCE(kvm->arch.xpv.mem_vcpu_idx));
+	return vcpu && kvm_test_request(KVM_REQ_XPV_MEM, vcpu);
+}
+
+/*
+ * Get a vCPU to publish memory changes.  A request the last kick left
+ * unserved (its vCPU does not run: paused or unplugged by the VMM) goes
+ * on to the next vCPU; the one that serves a request is asked first the
+ * next time.  Returns whether a request was made: recheck_work then
+ * checks that it is served.  Once every vCPU has one, the first to run
+ * publishes.
+ */
+static bool xpv_mem_kick(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	int n = atomic_read(&kvm->online_vcpus);
+	struct kvm_vcpu *vcpu;
+	u32 idx;
+
+	if (n <= 0)
+		return false;
+	idx = READ_ONCE(x->mem_vcpu_idx) % n;
+	if (xpv_mem_unserved(kvm)) {
+		idx = (idx + 1) % n;
+		vcpu = kvm_get_vcpu(kvm, idx);
+		if (!vcpu || kvm_test_request(KVM_REQ_XPV_MEM, vcpu))
+			return false;
+		WRITE_ONCE(x->mem_vcpu_idx, idx);
+	}
+	vcpu = kvm_get_vcpu(kvm, idx);
 	if (!vcpu)
-		return;
+		return false;
 	kvm_make_request(KVM_REQ_XPV_MEM, vcpu);
 	/* A halted vCPU serves it from vcpu_run() without waking the guest. */
 	kvm_make_request(KVM_REQ_UNBLOCK, vcpu);
 	kvm_vcpu_kick(vcpu);
+	return true;
 }
 
 static void xpv_mem_work_fn(struct work_struct *work)
@@ -87,22 +120,33 @@ static void xpv_mem_work_fn(struct work_struct *work)
 	struct kvm_xpv *x = container_of(to_delayed_work(work), struct kvm_xpv,
 					 mem_work);
 
-	xpv_mem_kick(xpv_to_kvm(x));
+	if (!xpv_mem_kick(xpv_to_kvm(x)))
+		return;
+	spin_lock(&x->mem_lock);
+	if (!x->mem_dying)
+		queue_delayed_work(system_wq, &x->recheck_work,
+				   msecs_to_jiffies(XPV_MEM_RECHECK_MS));
+	spin_unlock(&x->mem_lock);
 }
 
 /*
- * Every XPV_MEM_RECHECK_MS while chunks wait for pages to come back: a
- * chunk rechecked n times already is looked up again when the tick is a
- * multiple of 2^n, so the intervals double.
+ * Every XPV_MEM_RECHECK_MS while chunks wait for pages to come back, or a
+ * request to publish waits to be served: a chunk rechecked n times
+ * already is looked up again when the tick is a multiple of 2^n, so the
+ * intervals double; an unserved request goes on to the next vCPU.
  */
 static void xpv_recheck_work_fn(struct work_struct *work)
 {
 	struct kvm_xpv *x = container_of(to_delayed_work(work), struct kvm_xpv,
 					 recheck_work);
+	struct kvm *kvm = xpv_to_kvm(x);
 	bool waiting = false, due = false;
 	unsigned long chunk;
 	u8 n;
 
+	/* A vCPU that runs serves its request within microseconds. */
+	if (xpv_mem_unserved(kvm))
+		due = true;
 	spin_lock(&x->mem_lock);
 	if (x->mem_dirty) {
 		x->recheck_tick++;
@@ -116,12 +160,14 @@ static void xpv_recheck_work_fn(struct work_struct *work)
 			due = true;
 		}
 	}
+	spin_unlock(&x->mem_lock);
+	if (due && xpv_mem_kick(kvm))
+		waiting = true;	/* and check that it is served */
+	spin_lock(&x->mem_lock);
 	if (waiting && !x->mem_dying)
 		queue_delayed_work(system_wq, &x->recheck_work,
 				   msecs_to_jiffies(XPV_MEM_RECHECK_MS));
 	spin_unlock(&x->mem_lock);
-	if (due)
-		xpv_mem_kick(xpv_to_kvm(x));
 }
 
 void kvm_xpv_mem_init_vm(struct kvm *kvm)
@@ -546,6 +592,8 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 	mutex_lock(&x->lock);
 	if (!x->enabled)
 		goto out;
+	/* This vCPU runs: ask it first next time. */
+	WRITE_ONCE(x->mem_vcpu_idx, vcpu->vcpu_idx);
 	if (READ_ONCE(x->mem_resize)) {
 		WRITE_ONCE(x->mem_resize, false);
 		if (xpv_mem_resize(kvm)) {

@@ -398,6 +398,67 @@ static void test_memslots(void)
 			 "a removed memslot's chunks read unknown, the others stay\n");
 }
 
+static void guest_idle(void)
+{
+	x2apic_enable();
+	for (;;)
+		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+}
+
+static void *idle_thread(void *arg)
+{
+	struct kvm_vcpu *v = arg;
+
+	kvm_pin_this_task_to_pcpu(xpv_node_cpu0(0));
+	while (!READ_ONCE(done)) {
+		if (__vcpu_run(v)) {
+			TEST_ASSERT(errno == EINTR, "KVM_RUN: %s", strerror(errno));
+			continue;
+		}
+		TEST_FAIL("vCPU %u left the guest: exit reason %u", v->id,
+			  v->run->exit_reason);
+	}
+	return NULL;
+}
+
+/* Stop the thread running @v: it leaves KVM_RUN and does not enter again. */
+static void stop_vcpu(pthread_t thread, struct kvm_vcpu *v)
+{
+	WRITE_ONCE(done, true);
+	v->run->immediate_exit = 1;
+	pthread_kill(thread, SIGUSR1);
+	pthread_join(thread, NULL);
+	WRITE_ONCE(done, false);
+}
+
+/*
+ * The VMM stops running the vCPU that registered the area (it paused or
+ * unplugged it) and runs another: memory moves must still be published,
+ * by the vCPU that runs.
+ */
+static void test_publisher_stopped(pthread_t thread)
+{
+	uint16_t want[4];
+	struct kvm_vcpu *other;
+	pthread_t other_thread;
+	long ms;
+	int i;
+
+	stop_vcpu(thread, vcpu);
+	other = vm_vcpu_add(vm, 1, guest_idle);
+	pthread_create(&other_thread, NULL, idle_thread, other);
+	for (i = 0; i < 4; i++)
+		move(MEM_GPA + i * CHUNK, CHUNK_PAGES,
+		     truth(MEM_GPA + i * CHUNK) == 1 ? 0 : 1);
+	expect_truth(MEM_GPA, 4, want);
+	ms = wait_map(MEM_GPA, 4, want);
+	ksft_print_msg("vCPU 0 stopped, vCPU 1 running: 4 chunks moved, map right after %ld ms\n",
+		       ms);
+	ksft_test_result(ms >= 0,
+			 "with the registering vCPU stopped, the running vCPU publishes memory moves\n");
+	stop_vcpu(other_thread, other);
+}
+
 static void timeout(int sig)
 {
 	ksft_exit_fail_msg("timed out\n");
@@ -426,7 +487,7 @@ int main(int argc, char *argv[])
 	signal(SIGALRM, timeout);
 	alarm(600);
 	sigaction(SIGUSR1, &sa, NULL);
-	ksft_set_plan(6);
+	ksft_set_plan(7);
 
 	kvm_pin_this_task_to_pcpu(xpv_node_cpu0(0));
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
@@ -444,11 +505,8 @@ int main(int argc, char *argv[])
 	test_burst();
 	test_stats();
 	test_memslots();
+	test_publisher_stopped(thread);
 
-	WRITE_ONCE(done, true);
-	vcpu->run->immediate_exit = 1;
-	pthread_kill(thread, SIGUSR1);
-	pthread_join(thread, NULL);
 	ksft_print_msg("stats: %lu memory updates, %lu chunks changed\n",
 		       vm_get_stat(vm, "xpv_mem_updates"),
 		       vm_get_stat(vm, "xpv_mem_chunks"));

@@ -353,17 +353,47 @@ static void guest_invalid(void)
 	/* the same registration is fine once nothing is wrong with it */
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
 	v = READ_ONCE(area->version);
-	/* the host left version 1000 in the area, as a migration source would */
-	GUEST_ASSERT_EQ(v, 1001);
+	/*
+	 * The area held version 1000 (the host wrote it there, as a
+	 * migration source would): a guest's registration does not take
+	 * what its own memory says, only a restore by userspace does.
+	 */
+	GUEST_ASSERT_EQ(v, 1);
 	GP(wrmsr_safe(MSR_KVM_XPV_ACK, v + 1));		/* from the future */
 	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, 0));
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_ACK, v), 0);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
-	/* registering again carries the version on, as after migration */
+	/* registering again goes on from the host's own version */
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
-	GUEST_ASSERT(READ_ONCE(area->version) > v);
+	GUEST_ASSERT_EQ(READ_ONCE(area->version), v + 1);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
+	/* a version the guest forged next to U64_MAX does not wrap it */
+	WRITE_ONCE(area->version, ~0ULL);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
+	GUEST_ASSERT_EQ(READ_ONCE(area->version), v + 2);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
 	GUEST_DONE();
+}
+
+/*
+ * A restore by userspace (host-initiated MSR writes) carries on the
+ * version the area holds, from the migration source, unless no VM can
+ * have counted that far.  Returns the version then published.
+ */
+static uint64_t restore_with(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			     uint64_t version)
+{
+	struct kvm_xpv_header *h = addr_gpa2hva(vm, XPV_GPA);
+	uint64_t v;
+
+	h->magic = KVM_XPV_MAGIC;
+	h->version = version;
+	vcpu_set_msr(vcpu, MSR_KVM_XPV_VECTOR, XPV_VECTOR);
+	vcpu_set_msr(vcpu, MSR_KVM_XPV_SIZE, XPV_SIZE);
+	vcpu_set_msr(vcpu, MSR_KVM_XPV_AREA, XPV_GPA | KVM_XPV_AREA_ENABLE);
+	v = h->version;
+	vcpu_set_msr(vcpu, MSR_KVM_XPV_AREA, 0);
+	return v;
 }
 
 static void guest_no_cpuid(void)
@@ -395,7 +425,7 @@ static void test_invalid(void)
 	struct kvm_xpv_header *h;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	uint64_t updates;
+	uint64_t updates, v, big;
 
 	pin(0);
 	vm = create_vm(&vcpu, guest_invalid);
@@ -405,9 +435,19 @@ static void test_invalid(void)
 	run_to_done(vcpu);
 	updates = vcpu_updates(vm);
 	kvm_vm_free(vm);
-	ksft_test_result(updates == 2,
-			 "invalid XPV MSR writes #GP, valid ones taken, version carried on (%lu updates)\n",
+	ksft_test_result(updates == 3,
+			 "invalid XPV MSR writes #GP, valid ones taken, the guest's own version ignored (%lu updates)\n",
 			 updates);
+
+	/* never runs: userspace restores the MSRs, as a migration does */
+	vm = create_vm(&vcpu, guest_no_cpuid);
+	v = restore_with(vm, vcpu, 1000);
+	big = restore_with(vm, vcpu, ~0ULL);
+	kvm_vm_free(vm);
+	ksft_print_msg("restored over version 1000: %lu; over version U64_MAX: %lu\n",
+		       v, big);
+	ksft_test_result(v == 1001 && big == 1002,
+			 "a restore carries the migrated version on, not one no VM can reach\n");
 
 	vm = create_vm(&vcpu, guest_no_cpuid);
 	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_KVM_XPV);
@@ -466,7 +506,7 @@ int main(int argc, char *argv[])
 
 	signal(SIGALRM, timeout);
 	alarm(300);
-	ksft_set_plan(8);
+	ksft_set_plan(9);
 	test_placement();
 	test_invalid();
 	test_no_opt_in();
