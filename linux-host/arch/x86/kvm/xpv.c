@@ -97,6 +97,11 @@ int kvm_xpv_write(struct kvm *kvm, unsigned int offset, const void *data,
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
 
+	/*
+	 * A cache over more than one page writes through kvm_write_guest(),
+	 * which marks every page dirty, and one over a single page marks
+	 * that page: live migration sees every write (xpv_test checks it).
+	 */
 	if (offset > x->layout_size || len > x->layout_size - offset)
 		return -EINVAL;
 	return kvm_write_guest_offset_cached(kvm, &x->ghc, (void *)data,
@@ -147,7 +152,14 @@ int kvm_xpv_end(struct kvm *kvm)
 	return 0;
 }
 
-/* Interrupt the publishing vCPU, unless a notification is outstanding. */
+/*
+ * Interrupt the publishing vCPU, unless a notification is outstanding.
+ * One outstanding for XPV_NOTIFY_RETRY_MS is given up: the vCPU that got
+ * it may have gone offline in the guest without an INIT, its interrupt
+ * left pending for ever, and every later change would be coalesced into
+ * it.  So a guest that does not acknowledge gets at most one
+ * notification per XPV_NOTIFY_RETRY_MS.
+ */
 bool kvm_xpv_notify(struct kvm_vcpu *vcpu)
 {
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
@@ -156,7 +168,9 @@ bool kvm_xpv_notify(struct kvm_vcpu *vcpu)
 		.vector = x->vector,
 	};
 
-	if (x->notify_pending) {
+	if (x->notify_pending &&
+	    time_before(jiffies, x->notify_jiffies +
+				 msecs_to_jiffies(XPV_NOTIFY_RETRY_MS))) {
 		vcpu->kvm->stat.xpv_coalesced++;
 		return false;
 	}
@@ -165,6 +179,7 @@ bool kvm_xpv_notify(struct kvm_vcpu *vcpu)
 		return false;
 	x->notify_pending = true;
 	x->notify_vcpu_id = vcpu->vcpu_id;
+	x->notify_jiffies = jiffies;
 	vcpu->kvm->stat.xpv_notifications++;
 	return true;
 }

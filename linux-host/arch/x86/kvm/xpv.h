@@ -9,6 +9,8 @@
 #define XPV_MAX_PAGES		4096	/* 16 MiB: 8 Mi chunks, 16 TiB of guest */
 /* No VM counts this many topology updates (a million a second for 9 years). */
 #define XPV_MAX_VERSION		BIT_ULL(48)
+/* An unacknowledged notification is given up after this. */
+#define XPV_NOTIFY_RETRY_MS	1000
 
 extern bool kvm_xpv_enabled;
 

@@ -456,6 +456,83 @@ static void test_invalid(void)
 	ksft_test_result_pass("without KVM_FEATURE_XPV every XPV MSR raises #GP\n");
 }
 
+static void guest_register_only(void)
+{
+	guest_register();
+	GUEST_DONE();
+}
+
+/*
+ * Live migration copies what the dirty log names: every page of the area
+ * that a publish wrote must be in it, and no page beyond.
+ */
+static void test_dirty_log(void)
+{
+	unsigned long log[1] = {};
+	struct kvm_xpv_header *h;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t end, page, missed = 0;
+
+	vm = create_vm(&vcpu, guest_register_only);
+	vm_mem_region_set_flags(vm, XPV_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
+	kvm_vm_get_dirty_log(vm, XPV_SLOT, log);	/* starts clean */
+	log[0] = 0;
+	run_to_done(vcpu);
+	kvm_vm_get_dirty_log(vm, XPV_SLOT, log);
+	h = addr_gpa2hva(vm, XPV_GPA);
+	end = h->chunk_offset + h->nr_chunks * sizeof(uint16_t);
+	for (page = 0; page * 4096 < end; page++)
+		if (!(log[0] & (1UL << page))) {
+			ksft_print_msg("area page %lu (bytes 0-%lu written) not logged\n",
+				       page, end - 1);
+			missed++;
+		}
+	ksft_print_msg("dirty log of the area's memslot: %#lx\n", log[0]);
+	ksft_test_result(!missed && !(log[0] >> XPV_PAGES),
+			 "a registration logs every page of the area it wrote, and none beyond\n");
+	kvm_vm_free(vm);
+}
+
+/* Interrupts stay masked: like a CPU the guest took offline, it never acks. */
+static void guest_never_acks(void)
+{
+	x2apic_enable();
+	guest_register();
+	for (;;)
+		GUEST_SYNC(7);
+}
+
+/*
+ * A notification nobody acknowledges does not hold back the next one
+ * for ever: after a second the next change notifies again.
+ */
+static void test_unacknowledged(void)
+{
+	uint64_t notes[3], coalesced;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	pin(0);
+	vm = create_vm(&vcpu, guest_never_acks);
+	run_to_sync(vcpu, 7);			/* registered, notified */
+	notes[0] = vm_get_stat(vm, "xpv_notifications");
+	pin(1);
+	run_to_sync(vcpu, 7);			/* moved: coalesced */
+	notes[1] = vm_get_stat(vm, "xpv_notifications");
+	usleep(1500 * 1000);
+	pin(0);
+	run_to_sync(vcpu, 7);			/* moved a second later */
+	notes[2] = vm_get_stat(vm, "xpv_notifications");
+	coalesced = vm_get_stat(vm, "xpv_coalesced");
+	kvm_vm_free(vm);
+	ksft_print_msg("notifications %lu, %lu, %lu; %lu coalesced\n",
+		       notes[0], notes[1], notes[2], coalesced);
+	ksft_test_result(notes[0] == 1 && notes[1] == 1 && notes[2] == 2 &&
+			 coalesced == 1,
+			 "a notification never acknowledged is given up after a second\n");
+}
+
 static void guest_no_opt_in(void)
 {
 	x2apic_enable();
@@ -506,9 +583,11 @@ int main(int argc, char *argv[])
 
 	signal(SIGALRM, timeout);
 	alarm(300);
-	ksft_set_plan(9);
+	ksft_set_plan(11);
 	test_placement();
 	test_invalid();
+	test_dirty_log();
+	test_unacknowledged();
 	test_no_opt_in();
 	ksft_finished();
 }
