@@ -324,6 +324,28 @@ static void xpv_disable(struct kvm *kvm)
 }
 
 /*
+ * The guest registered another PV area (steal time, kvmclock, async page
+ * fault, PV EOI) over the XPV area: it reuses that memory, as a kernel
+ * kexec'd without unregistering would.  The newer registration wins: KVM
+ * stops writing the XPV area, rather than corrupt the other area or fail
+ * an MSR write that never failed for this.  Userspace restoring MSRs is
+ * not checked: the registration it restores was checked when made.
+ */
+void kvm_xpv_pv_area_set(struct kvm_vcpu *vcpu, gpa_t gpa, u64 len, bool host)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+
+	if (host || !READ_ONCE(x->enabled))
+		return;
+	mutex_lock(&x->lock);
+	if (x->enabled &&
+	    xpv_meets(gpa, len, x->area & ~(KVM_XPV_AREA_ALIGN - 1ULL),
+		      x->layout_size))
+		xpv_disable(vcpu->kvm);
+	mutex_unlock(&x->lock);
+}
+
+/*
  * Check and take a registration: page aligned, no reserved bits, every
  * page in a visible, writable memslot, no overlap with the other PV
  * areas, and room for the header, the distances and the vCPU table.

@@ -30,6 +30,8 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host);
 void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu);
 void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu);
+void kvm_xpv_pv_area_set(struct kvm_vcpu *vcpu, gpa_t gpa, u64 len,
+			 bool host);
 
 /* Memory placement (xpv_mem.c) */
 void kvm_xpv_mem_init_vm(struct kvm *kvm);
@@ -60,6 +62,8 @@ static inline void kvm_xpv_init_vm(struct kvm *kvm) {}
 static inline void kvm_xpv_destroy_vm(struct kvm *kvm) {}
 static inline void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu) {}
 static inline void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu) {}
+static inline void kvm_xpv_pv_area_set(struct kvm_vcpu *vcpu, gpa_t gpa,
+				       u64 len, bool host) {}
 static inline void kvm_xpv_vcpu_load(struct kvm_vcpu *vcpu, int cpu) {}
 static inline void kvm_xpv_mem_pre_destroy_vm(struct kvm *kvm) {}
 static inline void kvm_xpv_mem_update(struct kvm_vcpu *vcpu) {}
