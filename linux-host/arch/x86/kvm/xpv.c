@@ -335,7 +335,8 @@ void kvm_xpv_pv_area_set(struct kvm_vcpu *vcpu, gpa_t gpa, u64 len, bool host)
 {
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 
-	if (host || !READ_ONCE(x->enabled))
+	/* Not locklessly: a registration may be between its checks and enabled. */
+	if (host || !kvm_xpv_enabled)
 		return;
 	mutex_lock(&x->lock);
 	if (x->enabled &&
@@ -400,16 +401,15 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 	memset(vcpu_pnode, 0xff, nr_vcpus * sizeof(u16));
 
 	/*
-	 * On a restore by userspace, carry the version on from what the
-	 * area already holds: after live migration the guest may
-	 * acknowledge a version this host never published, and versions
-	 * must not go backwards.  Never from a guest's registration: the
-	 * area is the guest's memory, and a version it wrote there near
-	 * U64_MAX would wrap.  Even on a restore, the guest wrote that
-	 * memory before it was migrated: take no version a VM cannot have
-	 * counted to.
+	 * Carry the version on from what the area already holds: after
+	 * live migration the guest may acknowledge a version this host
+	 * never published, and a guest resumed from hibernation on a new
+	 * VM registers again over the area its image holds; versions must
+	 * not go backwards.  The area is the guest's memory, so take no
+	 * version a VM cannot have counted to: one it forged next to
+	 * U64_MAX would wrap.
 	 */
-	if (host && !kvm_read_guest_offset_cached(kvm, &ghc, &old, 0, sizeof(old)) &&
+	if (!kvm_read_guest_offset_cached(kvm, &ghc, &old, 0, sizeof(old)) &&
 	    le32_to_cpu(old.magic) == KVM_XPV_MAGIC &&
 	    le64_to_cpu(old.version) <= XPV_MAX_VERSION) {
 		x->version = max(x->version, le64_to_cpu(old.version));

@@ -83,15 +83,15 @@ static bool xpv_mem_unserved(struct kvm *kvm)
 /*
  * Get a vCPU to publish memory changes.  A request the last kick left
  * unserved (its vCPU does not run: paused or unplugged by the VMM) goes
- * on to the next vCPU; the one that serves a request is asked first the
- * next time.  Returns whether a request was made: recheck_work then
- * checks that it is served.  Once every vCPU has one, the first to run
- * publishes.
+ * on to the next vCPU that has none pending; the one that serves a
+ * request is asked first the next time.  Returns whether a request was
+ * made: recheck_work then checks that it is served.  Once every vCPU has
+ * one, the first to run publishes.
  */
 static bool xpv_mem_kick(struct kvm *kvm)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
-	int n = atomic_read(&kvm->online_vcpus);
+	int n = atomic_read(&kvm->online_vcpus), i;
 	struct kvm_vcpu *vcpu;
 	u32 idx;
 
@@ -99,10 +99,14 @@ static bool xpv_mem_kick(struct kvm *kvm)
 		return false;
 	idx = READ_ONCE(x->mem_vcpu_idx) % n;
 	if (xpv_mem_unserved(kvm)) {
-		idx = (idx + 1) % n;
-		vcpu = kvm_get_vcpu(kvm, idx);
-		if (!vcpu || kvm_test_request(KVM_REQ_XPV_MEM, vcpu))
+		for (i = 1; i < n; i++) {
+			vcpu = kvm_get_vcpu(kvm, (idx + i) % n);
+			if (vcpu && !kvm_test_request(KVM_REQ_XPV_MEM, vcpu))
+				break;
+		}
+		if (i == n)
 			return false;
+		idx = (idx + i) % n;
 		WRITE_ONCE(x->mem_vcpu_idx, idx);
 	}
 	vcpu = kvm_get_vcpu(kvm, idx);

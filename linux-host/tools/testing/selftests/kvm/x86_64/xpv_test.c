@@ -355,19 +355,19 @@ static void guest_invalid(void)
 	v = READ_ONCE(area->version);
 	/*
 	 * The area held version 1000 (the host wrote it there, as a
-	 * migration source would): a guest's registration does not take
-	 * what its own memory says, only a restore by userspace does.
+	 * migration source or a hibernation image would): versions go on
+	 * from there.
 	 */
-	GUEST_ASSERT_EQ(v, 1);
+	GUEST_ASSERT_EQ(v, 1001);
 	GP(wrmsr_safe(MSR_KVM_XPV_ACK, v + 1));		/* from the future */
 	GP(wrmsr_safe(MSR_KVM_XPV_VECTOR, 0));
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_ACK, v), 0);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
-	/* registering again goes on from the host's own version */
+	/* registering again goes on from there */
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
 	GUEST_ASSERT_EQ(READ_ONCE(area->version), v + 1);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, 0), 0);
-	/* a version the guest forged next to U64_MAX does not wrap it */
+	/* a version the guest forged next to U64_MAX is not taken */
 	WRITE_ONCE(area->version, ~0ULL);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_XPV_AREA, XPV_GPA | 1), 0);
 	GUEST_ASSERT_EQ(READ_ONCE(area->version), v + 2);
@@ -443,7 +443,7 @@ static void test_invalid(void)
 	updates = vcpu_updates(vm);
 	kvm_vm_free(vm);
 	ksft_test_result(updates == 3,
-			 "invalid XPV MSR writes #GP, valid ones taken, the guest's own version ignored (%lu updates)\n",
+			 "invalid XPV MSR writes #GP, valid ones taken, versions carried on but not wrapped (%lu updates)\n",
 			 updates);
 
 	/* never runs: userspace restores the MSRs, as a migration does */
