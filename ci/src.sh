@@ -173,7 +173,8 @@ stamp() {
 }
 
 # split_series DIR: each patch of the series as DIR/<i>.{msg,diff,info}
-# (git mailinfo), i from 1, and its name in DIR/<i>.name.
+# (git mailinfo), i from 1, its name in DIR/<i>.name, their number in
+# DIR/count.
 split_series() { # dir
 	local i=0 p _
 	while read -r p _; do
@@ -182,6 +183,7 @@ split_series() { # dir
 		echo "$p" >"$1/$i.name"
 		git mailinfo "$1/$i.msg" "$1/$i.diff" <"$PATCHDIR/$p" >"$1/$i.info"
 	done < <(series_lines)
+	echo "$i" >"$1/count"
 }
 
 # as_added DIR I FILE: the blob of overlay FILE as patch I adds it: the
@@ -190,7 +192,7 @@ split_series() { # dir
 as_added() { # dir i file
 	local dir=$1 i=$2 f=$3 d j n work
 	d=$(find_overlay "$f")
-	n=$(find "$dir" -name '*.name' | wc -l)
+	n=$(cat "$dir/count")
 	work=$(mktemp -d)
 	mkdir -p "$work/$(dirname "$f")"
 	cp "$TOP/$d/$f" "$work/$f"
@@ -220,21 +222,18 @@ apply_one() { # dir i file...
 		blob=$(as_added "$dir" "$i" "$f") || exit 1
 		git_s update-index --add --cacheinfo "$mode,$blob,$f"
 	done
-	cp "$dir/$i.msg" "$tmp/msg"
-	cp "$dir/$i.diff" "$tmp/diff"
-	cp "$dir/$i.info" "$tmp/info"
-	if [ -s "$tmp/diff" ] &&
-		! git_s apply --cached --whitespace=nowarn "$tmp/diff" 2>"$tmp/err"; then
+	if [ -s "$dir/$i.diff" ] &&
+		! git_s apply --cached --whitespace=nowarn "$dir/$i.diff" 2>"$tmp/err"; then
 		cat "$tmp/err" >&2
 		die "patches/$comp/$p does not apply to Debian $comp $(cat "$SRC/.git/xpv-debian-version")"
 	fi
-	subject=$(sed -n 's/^Subject: //p' "$tmp/info")
-	author=$(sed -n 's/^Author: //p' "$tmp/info")
-	email=$(sed -n 's/^Email: //p' "$tmp/info")
-	date=$(sed -n 's/^Date: //p' "$tmp/info")
+	subject=$(sed -n 's/^Subject: //p' "$dir/$i.info")
+	author=$(sed -n 's/^Author: //p' "$dir/$i.info")
+	email=$(sed -n 's/^Email: //p' "$dir/$i.info")
+	date=$(sed -n 's/^Date: //p' "$dir/$i.info")
 	[ -n "$subject" ] && [ -n "$author" ] && [ -n "$email" ] && [ -n "$date" ] ||
 		die "patches/$comp/$p: needs From:, Date: and Subject: headers (git format-patch)"
-	{ echo "$subject"; echo; cat "$tmp/msg"; } >"$tmp/commit"
+	{ echo "$subject"; echo; cat "$dir/$i.msg"; } >"$tmp/commit"
 	parent=$(GIT_AUTHOR_NAME=$author GIT_AUTHOR_EMAIL=$email GIT_AUTHOR_DATE=$date \
 		GIT_COMMITTER_NAME=$author GIT_COMMITTER_EMAIL=$email \
 		GIT_COMMITTER_DATE=$date git_s commit-tree "$(git_s write-tree)" \

@@ -481,10 +481,10 @@ l1_tr_astray() {
 # KVM vCPU thread, in exc_page_fault (each fault faulted again reading
 # the current task through a GS base of 0).
 l1_kvm_stack_overflow() {
-	tr -d '\r' <"$out/l1.log" | grep -A6 'BUG: TASK stack guard page was hit' |
-		grep -q 'Comm: CPU [0-9]*/KVM' &&
-		tr -d '\r' <"$out/l1.log" | grep -A8 'BUG: TASK stack guard page was hit' |
-		grep -q 'RIP: 0010:exc_page_fault+'
+	local oops
+	oops=$(tr -d '\r' <"$out/l1.log" | grep -A8 'BUG: TASK stack guard page was hit')
+	head -n 7 <<<"$oops" | grep -q 'Comm: CPU [0-9]*/KVM' &&
+		grep -q 'RIP: 0010:exc_page_fault+' <<<"$oops"
 }
 
 flake_signature() {
