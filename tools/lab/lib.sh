@@ -2,13 +2,19 @@
 #
 # Helpers for lab scenario scripts (busybox sh, sourced in L1 and L2).
 #
-# Results travel on the console as lines the harness collects:
+# Results travel as lines the harness collects:
 #   XPVLAB ok L1: <name>
 #   XPVLAB not ok L1: <name> # <why>
 #   XPVLAB # L1: <diagnostic>
 #   XPVLAB done L1
-# L2's console is relayed to the harness through L1's second serial port
-# and kept in /tmp/l2.log in L1, so L1 scenarios can look at it too.
+# Each level's init copies what its scenario prints to its console, for
+# people, and to an output port that carries nothing else (L1: the
+# virtio-serial port xpvlab.out; L2: its second serial port, ttyS1).  A
+# kernel message can land in the middle of a console line; on the port
+# no line is ever cut, so the harness and the scenarios read results and
+# data (XPVSYNC, XPVPAGES) from there.  In L1, L2's console is kept in
+# /tmp/l2.log and its output port in /tmp/l2.out; both are relayed to the
+# harness (L1's second serial port, its virtio-serial port xpvlab.l2out).
 
 lab_diag() { echo "XPVLAB # $LAB_LEVEL: $*"; }
 lab_ok() { echo "XPVLAB ok $LAB_LEVEL: $*"; }
@@ -42,8 +48,10 @@ lab_ktap() {
 	_name=$1
 	shift
 	rm -f /tmp/ktap.rc
+	# (awk flushes each line: the output is a pipe, and the line may be
+	# what L1 waits for)
 	{ timeout 600 "$@" 2>&1; echo $? >/tmp/ktap.rc; } | tee /tmp/"$_name".log |
-		grep -v '^ok \|^not ok \|^#'
+		awk '!/^(ok |not ok |#)/ { print; fflush() }'
 	_rc=$(cat /tmp/ktap.rc)
 	_results=0
 	while IFS= read -r _line; do
@@ -103,41 +111,63 @@ lab_l2_map() {
 LAB_L2_WATCHED="-action reboot=shutdown,shutdown=pause,panic=pause -device pvpanic \
 	-qmp unix:/tmp/l2-watch.qmp,server=on,wait=off"
 
-# lab_l2_relay: copy /tmp/l2.log to L1's second serial port, which the
-# harness keeps as l2.log.  L2's QEMU writes its console to the file
-# itself: should L1's serial port stall, neither L2 nor the checks that
-# read /tmp/l2.log wait for it.
+# lab_port NAME: the device of the virtio-serial port NAME (nothing, and
+# failure, when there is none).
+lab_port() {
+	for _p in /sys/class/virtio-ports/*; do
+		[ "$(cat "$_p/name" 2>/dev/null)" = "$1" ] || continue
+		echo "/dev/${_p##*/}"
+		return 0
+	done
+	return 1
+}
+
+# lab_l2_relay: copy /tmp/l2.log to L1's second serial port and
+# /tmp/l2.out to the port xpvlab.l2out, which the harness keeps as l2.log
+# and l2.out.  L2's QEMU writes both files itself: should a relay stall,
+# neither L2 nor the checks that read the files wait for it.
 lab_l2_relay() {
 	lab_l2_relay_stop
 	tail -n +1 -f /tmp/l2.log >/dev/ttyS1 2>/dev/null </dev/null &
 	echo $! >/tmp/l2.relay
+	if _port=$(lab_port xpvlab.l2out); then
+		tail -n +1 -f /tmp/l2.out >"$_port" 2>/dev/null </dev/null &
+		echo $! >>/tmp/l2.relay
+	fi
 }
 
-# lab_l2_relay_stop: let the relay catch up (tail -f looks every second),
-# then stop it.
+# lab_l2_relay_stop: let the relays catch up (tail -f looks every
+# second), then stop them, and wait until they are gone (a virtio-serial
+# port opens once at a time).
 lab_l2_relay_stop() {
 	[ -f /tmp/l2.relay ] || return 0
 	sleep 1.5
-	kill "$(cat /tmp/l2.relay)" 2>/dev/null
+	for _r in $(cat /tmp/l2.relay); do
+		kill "$_r" 2>/dev/null
+		lab_wait_for 5 sh -c "! kill -0 $_r"
+	done
 	rm -f /tmp/l2.relay
 }
 
 # lab_l2_start [QEMU-ARGS...]: start L2 in the background.  Its console
-# and QEMU's own messages go to /tmp/l2.log and to the harness; its exit
-# status to /tmp/l2.rc.  $LAB_L2_PREFIX, if set, runs QEMU (e.g.
+# and QEMU's own messages go to /tmp/l2.log, its output port (ttyS1) to
+# /tmp/l2.out, both to the harness; its exit status to /tmp/l2.rc.  $LAB_L2_PREFIX, if set, runs QEMU (e.g.
 # "numactl --membind=0").
 lab_l2_start() {
 	lab_l2_relay_stop
-	rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed /tmp/l2.bootfail \
-		/tmp/l2.watch /tmp/l2-watch.qmp /tmp/l2.boots
+	rm -f /tmp/l2.log /tmp/l2.out /tmp/l2.rc /tmp/l2.pid /tmp/l2.tailed \
+		/tmp/l2.bootfail /tmp/l2.watch /tmp/l2-watch.qmp /tmp/l2.boots
 	: >/tmp/l2.log
+	: >/tmp/l2.out
 	# A guest restored from a migration stream does not boot (no "up").
 	case " $* " in *" -incoming "*) ;; *) : >/tmp/l2.boots ;; esac
 	lab_diag "starting L2: ${LAB_L2_PREFIX:+$LAB_L2_PREFIX }$(lab_l2_cmdline "$@")"
 	(
 		eval timeout "$LAB_L2_TIMEOUT" $LAB_L2_PREFIX \
 			"$(lab_l2_cmdline -chardev file,id=l2con,path=/tmp/l2.log,append=on \
-				-serial chardev:l2con $LAB_L2_WATCHED "$@")" \
+				-serial chardev:l2con \
+				-chardev file,id=l2out,path=/tmp/l2.out,append=on \
+				-serial chardev:l2out $LAB_L2_WATCHED "$@")" \
 			</dev/null >>/tmp/l2.log 2>&1
 		echo $? >/tmp/l2.rc
 	) &
@@ -184,7 +214,7 @@ lab_l2_wait() {
 # QEMU exit with 0.
 lab_l2_done() {
 	lab_l2_wait || return 1
-	grep -q '^XPVLAB done L2' /tmp/l2.log && return 0
+	grep -q '^XPVLAB done L2' /tmp/l2.out && return 0
 	echo "L2 stopped before its scenario ended"
 	lab_l2_death || echo "(it powered off: no reset, no panic)"
 	echo "its console ends with:"
@@ -397,19 +427,23 @@ lab_l2_tail() {
 	tail -n 30 /tmp/l2.log | tr -d '\r' | sed 's/^/  | /'
 }
 
-# lab_l2_wait_line SECONDS PATTERN: wait for a line of L2's console;
+# lab_l2_up: L2's init ran (it says so on its console, and on its output
+# port unless that is broken).
+lab_l2_up() { grep -q "XPVLAB # L2: up" /tmp/l2.log /tmp/l2.out 2>/dev/null; }
+
+# lab_l2_wait_line SECONDS PATTERN: wait for a line on L2's output port;
 # fails at once when L2 has exited without printing it.
 lab_l2_wait_line() {
 	_deadline=$(($(date +%s) + $1))
-	until grep -q "$2" /tmp/l2.log 2>/dev/null; do
+	until grep -q "$2" /tmp/l2.out 2>/dev/null; do
 		if [ -f /tmp/l2.rc ]; then
-			grep -q "$2" /tmp/l2.log 2>/dev/null && return 0
+			grep -q "$2" /tmp/l2.out 2>/dev/null && return 0
 			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
 			lab_l2_death
 			if dmesg | grep -q -e oom-kill -e "Out of memory"; then
 				# L1's memory, not a flake: say so, no rerun
 				echo "L1 ran out of memory (its OOM killer ran): give L1 more (--mem)"
-			elif ! grep -q "XPVLAB # L2: up" /tmp/l2.log &&
+			elif ! lab_l2_up &&
 				! grep -q '^L2 died: kernel panic' /tmp/l2.watch; then
 				# A reset while booting, as nested TCG does
 				# now and then (tools/lab/README.md).  A panic
@@ -423,11 +457,13 @@ lab_l2_wait_line() {
 		if [ "$(date +%s)" -ge "$_deadline" ]; then
 			echo "no '$2' from L2 within $1 s"
 			lab_l2_hang_report
-			grep -q "XPVLAB # L2: up" /tmp/l2.log || {
+			if ! lab_l2_up; then
 				# Its clock can stop under nested TCG: a flake.
 				echo "L2 stopped while booting: hung before its init ran"
 				echo tcg-l2-boot-hang >/tmp/l2.bootfail
-			}
+			elif ! grep -q "XPVLAB # L2: up" /tmp/l2.out; then
+				echo "L2's init ran (its console says so), but its output port (ttyS1, /tmp/l2.out) carried nothing: see L2's console"
+			fi
 			[ -f /tmp/l2.rc ] || kill "$(lab_l2_pid)" 2>/dev/null
 			lab_l2_tail
 			return 1

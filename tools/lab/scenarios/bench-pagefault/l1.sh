@@ -13,9 +13,9 @@ bench() {
 	lab_l2_start -name l2
 	lab_check "$1: L2 ran the benchmark" lab_l2_wait_line 600 '^XPVSYNC bench done'
 	lab_check "$1: L2 ran to completion" lab_l2_wait
-	_r=$(tr -d '\r' </tmp/l2.log | sed -n 's/^XPVBENCH faults_per_s=\([0-9]*\) .*/\1/p' |
+	_r=$(tr -d '\r' </tmp/l2.out | sed -n 's/^XPVBENCH faults_per_s=\([0-9]*\) .*/\1/p' |
 		sort -n | tail -n1)
-	lab_diag "bench: pagefault $1 boot: $(tr -d '\r' </tmp/l2.log | grep '^XPVBENCH' | sed 's/^XPVBENCH //' | tr '\n' ';')"
+	lab_diag "bench: pagefault $1 boot: $(tr -d '\r' </tmp/l2.out | grep '^XPVBENCH' | sed 's/^XPVBENCH //' | tr '\n' ';')"
 	eval "_old=\${best_$2:-0}"
 	[ "${_r:-0}" -le "$_old" ] || eval "best_$2=$_r"
 }

@@ -24,7 +24,7 @@ stripes=0
 stripe_pid=
 end=$(($(date +%s) + 60))
 while [ "$(date +%s)" -lt $end ] && kill -0 "$pid" 2>/dev/null &&
-	! grep -q '^XPVSYNC stress done' /tmp/l2.log; do
+	! grep -q '^XPVSYNC stress done' /tmp/l2.out; do
 	if [ $((i % 2)) = 0 ]; then
 		taskset -p -c "$n1" "$t0" && taskset -p -c "$n0" "$t1"
 	else

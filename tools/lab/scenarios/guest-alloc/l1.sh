@@ -21,7 +21,7 @@ lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" 
 # section WHAT N: the XPVPAGES lines L2 printed just before
 # "XPVSYNC WHAT N listed".
 section() {
-	tr -d '\r' </tmp/l2.log |
+	tr -d '\r' </tmp/l2.out |
 		awk -v want="XPVSYNC $1 $2 listed" '
 			/XPVSYNC / { if (index($0, want)) { printf "%s", buf; exit }
 				     buf = ""; next }
@@ -33,7 +33,7 @@ look() {
 	lab_check "L2 listed the pages of $1 $2" \
 		lab_l2_wait_line 300 "^XPVSYNC $1 $2 listed"
 	lab_check "L2 says $1 $2 is on pnode $3, $5" \
-		grep -q "^XPVSYNC $1 $2 listed pnode=$3" /tmp/l2.log
+		grep -q "^XPVSYNC $1 $2 listed pnode=$3" /tmp/l2.out
 	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
 	section "$1" "$2" >/tmp/"$1$2".pages
 	lab_check "all $4 pages of $1 $2 are on node $3, by L1's move_pages()" \

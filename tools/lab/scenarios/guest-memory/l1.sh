@@ -32,7 +32,7 @@ host_split() {
 
 # agree LABEL: L2's XPVSYNC line LABEL against L1's numa_maps now.
 agree() {
-	_g=$(grep -m1 "^XPVSYNC $1 " /tmp/l2.log | tr -d '\r')
+	_g=$(grep -m1 "^XPVSYNC $1 " /tmp/l2.out | tr -d '\r')
 	set -- $_g $(host_split)
 	# XPVSYNC label kB0 kB1 unknown-kB n0 n1
 	echo "L2 says pnode 0: $3 kB, pnode 1: $4 kB, unknown: $5 kB;" \
@@ -63,7 +63,7 @@ lab_check "after the move, L2's pnode shares agree with L1's numa_maps within 5%
 # against L2's (the RAM in them; chunk 0 holds the legacy hole, and a
 # chunk may arrive between the two reads): within 2%, or two chunks.
 qmp_agrees() {
-	set -- $(grep -m1 "^XPVSYNC after " /tmp/l2.log | tr -d '\r') \
+	set -- $(grep -m1 "^XPVSYNC after " /tmp/l2.out | tr -d '\r') \
 		"$(lab_xpv_pnode_kb 0)" "$(lab_xpv_pnode_kb 1)"
 	echo "L2 says pnode 0: $3 kB, pnode 1: $4 kB; query-xpv: $6 kB, $7 kB"
 	_tol=$((($3 + $4) / 50))

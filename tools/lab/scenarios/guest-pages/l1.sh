@@ -14,12 +14,12 @@ lab_check "L2 touched its pages" lab_l2_wait_line 300 '^XPVSYNC pages touched'
 lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
 	xpv-pagecheck stripe "$(lab_l2_pid)" 1
 lab_check "L2 listed its pages" lab_l2_wait_line 300 '^XPVSYNC pages ready'
-ranges=$(grep -c '^XPVPAGES ' /tmp/l2.log)
+ranges=$(grep -c '^XPVPAGES ' /tmp/l2.out)
 lab_diag "L2 listed its pages in $ranges frame ranges"
 # L2 holds still while L1 looks: paused, nothing of it can move.
 lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
 check() {
-	tr -d '\r' </tmp/l2.log | xpv-pagecheck check "$(lab_l2_pid)" $((64 * 256)) 2
+	tr -d '\r' </tmp/l2.out | xpv-pagecheck check "$(lab_l2_pid)" $((64 * 256)) 2
 }
 lab_check "all 16384 pages L2 listed (on both pnodes) are where it says, by L1's move_pages()" check
 lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'

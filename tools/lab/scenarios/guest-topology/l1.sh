@@ -7,7 +7,7 @@ lab_l2_start_apart
 
 # 1. The initial view matches where L1 runs each vCPU thread.
 lab_check "L2 reported its view" lab_l2_wait_line 240 '^XPVSYNC view'
-view=" $(grep -m1 '^XPVSYNC view' /tmp/l2.log | tr -d '\r') "
+view=" $(grep -m1 '^XPVSYNC view' /tmp/l2.out | tr -d '\r') "
 lab_diag "L2 says:$view"
 for v in 0 1; do
 	tid=$(lab_vcpu_tid $v)

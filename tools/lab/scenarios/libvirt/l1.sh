@@ -40,10 +40,10 @@ l2_follow() {
 		[ -f /tmp/l2.saving ] || echo "gone" >/tmp/l2.rc
 	) </dev/null >/dev/null 2>&1 &
 }
-rm -f /tmp/l2.log /tmp/l2.rc /tmp/l2.bootfail /tmp/l2.tailed /tmp/l2.saving
+rm -f /tmp/l2.log /tmp/l2.out /tmp/l2.rc /tmp/l2.bootfail /tmp/l2.tailed /tmp/l2.saving
 : >/tmp/l2.log
-tail -f /tmp/l2.log >/dev/ttyS1 2>/dev/null &
-relay=$!
+: >/tmp/l2.out
+lab_l2_relay
 
 t=$(date +%s)
 lab_check "virsh create: L2 from domain XML" lab_virsh create /tmp/l2.xml || exit 1
@@ -57,7 +57,7 @@ lab_check "libvirt passed kvm-xpv=on to QEMU" \
 
 # 1. The initial view: L2's sysfs = query-xpv through virsh = L1's threads.
 lab_check "L2 reported its view" lab_l2_wait_line 240 '^XPVSYNC view'
-view=" $(grep -m1 '^XPVSYNC view' /tmp/l2.log | tr -d '\r') "
+view=" $(grep -m1 '^XPVSYNC view' /tmp/l2.out | tr -d '\r') "
 lab_diag "L2 says:$view"
 for v in 0 1; do
 	tid=$(lab_vcpu_tid $v)
@@ -68,7 +68,7 @@ for v in 0 1; do
 done
 # <numatune> interleave 0-1: L2's memory is on both pnodes, and L2 reads
 # the same split as query-xpv reports (2 MiB chunks; 4 chunks' leeway).
-mem=$(grep -m1 '^XPVSYNC mem ' /tmp/l2.log | tr -d '\r')
+mem=$(grep -m1 '^XPVSYNC mem ' /tmp/l2.out | tr -d '\r')
 for p in 0 1; do
 	g=$(echo "$mem" | sed -n "s/.* p$p=\([0-9]*\).*/\1/p")
 	h=$(lab_xpv_pnode_kb $p)
@@ -119,4 +119,4 @@ lab_check "xpvctl vcpu l2 1 1 after the restore" xpvctl vcpu l2 1 1
 lab_check "L2 finished its checks" lab_l2_wait_line 120 '^XPVSYNC checked'
 lab_check "query-xpv (virsh): vCPU 1 back on pnode 1" test "$(lab_xpv_vcpu_pnode 1)" = 1
 lab_check "virsh destroy l2" lab_virsh destroy l2
-kill $relay 2>/dev/null
+lab_l2_relay_stop

@@ -3,4 +3,4 @@
 # replaces this file.
 lab_l2_start
 lab_check "L2 ran to completion" lab_l2_wait
-lab_check "L2 completed its script" grep -q "XPVLAB done L2" /tmp/l2.log
+lab_check "L2 completed its script" grep -q "XPVLAB done L2" /tmp/l2.out

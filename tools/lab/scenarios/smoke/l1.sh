@@ -15,7 +15,7 @@ lab_check "L1 KVM runs a VM for L2" \
 	lab_wait_for 60 sh -c 'ls -d /sys/kernel/debug/kvm/"$(cat /tmp/l2.pid)"-* >/dev/null 2>&1'
 lab_check "without kvm-xpv=on, QMP query-xpv says XPV is off" lab_wait_for 30 lab_xpv_off
 lab_check "L2's QEMU exited cleanly" lab_l2_wait
-lab_check "L2 completed its scenario" grep -q "XPVLAB done L2" /tmp/l2.log
+lab_check "L2 completed its scenario" grep -q "XPVLAB done L2" /tmp/l2.out
 
 # XPV's notifications are interrupts KVM injects: without KVM's in-kernel
 # local APIC, kvm-xpv=on must be refused at start-up, saying why.
