@@ -71,9 +71,32 @@ static u16 xpv_cpu_pnode(int cpu)
 	return node;
 }
 
+/*
+ * The VM's XPV lock.  Every vCPU of the VM may need it (a node move, an
+ * INIT), so no holder does work that grows with the guest's size beyond
+ * writing the area itself; the longest hold is the xpv_lock_max_ns stat.
+ */
+void kvm_xpv_lock(struct kvm *kvm)
+{
+	mutex_lock(&kvm->arch.xpv.lock);
+	kvm->arch.xpv.locked_ns = ktime_get_ns();
+}
+
+void kvm_xpv_unlock(struct kvm *kvm)
+{
+	u64 held = ktime_get_ns() - kvm->arch.xpv.locked_ns;
+
+	if (held > kvm->stat.xpv_lock_max_ns)
+		kvm->stat.xpv_lock_max_ns = held;
+	mutex_unlock(&kvm->arch.xpv.lock);
+}
+
 void kvm_xpv_init_vm(struct kvm *kvm)
 {
 	mutex_init(&kvm->arch.xpv.lock);
+	/* The first registration does not wait. */
+	kvm->arch.xpv.register_jiffies =
+		jiffies - msecs_to_jiffies(XPV_REGISTER_INTERVAL_MS);
 	kvm_xpv_mem_init_vm(kvm);
 }
 
@@ -338,12 +361,12 @@ void kvm_xpv_pv_area_set(struct kvm_vcpu *vcpu, gpa_t gpa, u64 len, bool host)
 	/* Not locklessly: a registration may be between its checks and enabled. */
 	if (host || !kvm_xpv_enabled)
 		return;
-	mutex_lock(&x->lock);
+	kvm_xpv_lock(vcpu->kvm);
 	if (x->enabled &&
 	    xpv_meets(gpa, len, x->area & ~(KVM_XPV_AREA_ALIGN - 1ULL),
 		      x->layout_size))
 		xpv_disable(vcpu->kvm);
-	mutex_unlock(&x->lock);
+	kvm_xpv_unlock(vcpu->kvm);
 }
 
 /*
@@ -432,6 +455,8 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 		return 1;
 	}
 	WRITE_ONCE(x->enabled, true);
+	if (!host)
+		WRITE_ONCE(x->register_jiffies, jiffies);
 	/*
 	 * The vCPU table was filled from each vCPU's last CPU; let every vCPU
 	 * check its own entry, so none keeps a node from before the
@@ -439,6 +464,22 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 	 */
 	kvm_make_all_cpus_request(kvm, KVM_REQ_XPV_UPDATE);
 	return 0;
+}
+
+/*
+ * A registration publishes the whole area, work that grows with the
+ * guest.  A guest that registers in a loop gets one registration per
+ * XPV_REGISTER_INTERVAL_MS: its vCPU sleeps here, holding no lock, until
+ * the interval since the last one has passed (or a signal comes: then
+ * the registration goes ahead and the VMM handles the signal).
+ */
+static void xpv_register_wait(struct kvm_xpv *x)
+{
+	long interval = msecs_to_jiffies(XPV_REGISTER_INTERVAL_MS);
+	long left = READ_ONCE(x->register_jiffies) + interval - jiffies;
+
+	if (left > 0)
+		schedule_timeout_interruptible(min(left, interval));
 }
 
 int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
@@ -451,8 +492,10 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 		return KVM_MSR_RET_UNSUPPORTED;
 	if (!host && !xpv_guest_has(vcpu))
 		return 1;
+	if (!host && msr == MSR_KVM_XPV_AREA && (data & KVM_XPV_AREA_ENABLE))
+		xpv_register_wait(x);
 
-	mutex_lock(&x->lock);
+	kvm_xpv_lock(vcpu->kvm);
 	switch (msr) {
 	case MSR_KVM_XPV_AREA:
 		if (!(data & KVM_XPV_AREA_ENABLE)) {
@@ -511,7 +554,7 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 	default:
 		r = 1;
 	}
-	mutex_unlock(&x->lock);
+	kvm_xpv_unlock(vcpu->kvm);
 	return r;
 }
 
@@ -569,7 +612,7 @@ void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
 	pnode = xpv_cpu_pnode(cpu);
 	entry = cpu_to_le16(pnode);
 
-	mutex_lock(&x->lock);
+	kvm_xpv_lock(vcpu->kvm);
 	if (!x->enabled || vcpu->vcpu_id >= x->nr_vcpus ||
 	    x->vcpu_pnode[vcpu->vcpu_id] == entry)
 		goto out;
@@ -590,7 +633,7 @@ void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
 	trace_kvm_xpv_publish(vcpu->vcpu_id, pnode, x->version,
 			      kvm_xpv_notify(vcpu));
 out:
-	mutex_unlock(&x->lock);
+	kvm_xpv_unlock(vcpu->kvm);
 }
 
 /*
@@ -604,7 +647,7 @@ void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu)
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
 
 	vcpu->arch.xpv_node = NUMA_NO_NODE;
-	mutex_lock(&x->lock);
+	kvm_xpv_lock(vcpu->kvm);
 	if (x->notify_pending && x->notify_vcpu_id == vcpu->vcpu_id)
 		x->notify_pending = false;
 	if (kvm_vcpu_is_reset_bsp(vcpu)) {
@@ -617,5 +660,5 @@ void kvm_xpv_vcpu_reset(struct kvm_vcpu *vcpu)
 		vcpu->stat.xpv_pnode = le16_to_cpu(x->vcpu_pnode[vcpu->vcpu_id]);
 	else
 		vcpu->stat.xpv_pnode = KVM_XPV_PNODE_UNKNOWN;
-	mutex_unlock(&x->lock);
+	kvm_xpv_unlock(vcpu->kvm);
 }

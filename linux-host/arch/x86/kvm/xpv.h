@@ -11,10 +11,14 @@
 #define XPV_MAX_VERSION		BIT_ULL(48)
 /* An unacknowledged notification is given up after this. */
 #define XPV_NOTIFY_RETRY_MS	1000
+/* A guest's registrations are at least this far apart; a sooner one waits. */
+#define XPV_REGISTER_INTERVAL_MS	100
 
 extern bool kvm_xpv_enabled;
 
 /* Writers of the area, under kvm->arch.xpv.lock (xpv.c) */
+void kvm_xpv_lock(struct kvm *kvm);
+void kvm_xpv_unlock(struct kvm *kvm);
 u16 kvm_xpv_nr_pnodes(void);
 u64 kvm_xpv_guest_chunks(struct kvm *kvm);
 int kvm_xpv_write(struct kvm *kvm, unsigned int offset, const void *data,

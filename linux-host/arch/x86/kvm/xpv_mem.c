@@ -59,7 +59,6 @@
 #define XPV_MEM_RECHECK_MS	1000
 #define XPV_MEM_RECHECKS	7	/* the last about 2 minutes after a loss */
 #define XPV_MEM_BATCH		64	/* chunks looked up per vCPU request */
-#define XPV_MEM_SYNC_CHUNKS	1024	/* looked up at once on registration */
 #define XPV_MEM_EMPTY_PER_LOOKUP 64	/* chunks in no memslot per lookup */
 #define XPV_GUP_BATCH		64	/* pages per get_user_pages() */
 
@@ -551,29 +550,27 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 }
 
 /*
- * Registration, under x->lock: a map for the current memslots, with up
- * to XPV_MEM_SYNC_CHUNKS chunks looked up now so the first publish is
- * already right for small VMs; the work does the rest.
+ * Registration, under x->lock: a map for the current memslots, every
+ * chunk dirty, and one batch of them looked up now, so that the first
+ * publish (kvm_xpv_publish_all(), next) is already right for a small VM.
+ * A larger one's first publish has the pnodes known from an earlier
+ * registration, unknown for the rest, and the rest comes in batches
+ * through KVM_REQ_XPV_MEM: no registration looks up more than
+ * XPV_MEM_BATCH chunks under the lock, whatever the guest's size.
  */
 int kvm_xpv_mem_enable(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_xpv *x = &kvm->arch.xpv;
+	u64 changed[XPV_MEM_BATCH];
 	unsigned long looked;
 	bool more;
-	u64 *changed;
-	long r;
 
 	if (xpv_mem_resize(kvm))
 		return -ENOMEM;
 	WRITE_ONCE(x->mem_vcpu_idx, vcpu->vcpu_idx);
-	/* kvm_xpv_publish_all() writes the whole map next. */
-	changed = kvmalloc_array(XPV_MEM_SYNC_CHUNKS, sizeof(*changed),
-				 GFP_KERNEL_ACCOUNT);
-	r = changed ? xpv_mem_scan(kvm, XPV_MEM_SYNC_CHUNKS, changed, &more,
-				   &looked) : -ENOMEM;
-	kvfree(changed);
-	if (r >= 0 && !more)
+	if (xpv_mem_scan(kvm, XPV_MEM_BATCH, changed, &more, &looked) >= 0 &&
+	    !more)
 		return 0;
 	spin_lock(&x->mem_lock);
 	if (!x->mem_dying)
@@ -593,7 +590,7 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 	__le16 entry;
 	long n, i;
 
-	mutex_lock(&x->lock);
+	kvm_xpv_lock(kvm);
 	if (!x->enabled)
 		goto out;
 	/* This vCPU runs: ask it first next time. */
@@ -637,7 +634,7 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 fail:
 	WRITE_ONCE(x->mem_resize, true);
 out:
-	mutex_unlock(&x->lock);
+	kvm_xpv_unlock(kvm);
 	/* The next batch after the guest ran a little. */
 	if (more) {
 		spin_lock(&x->mem_lock);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apic.h"
@@ -31,6 +32,7 @@
 #define UNMASK_EVERY	100	/* guest takes interrupts every N migrations */
 #define MAX_READ_TRIES	1000
 #define CANARY		0xa5
+#define REGISTRATIONS	10
 
 /* Guest state, read by the host with sync_global_from_guest(). */
 static uint64_t irq_count;
@@ -574,6 +576,56 @@ static void test_no_opt_in(void)
 	kvm_vm_free(vm);
 }
 
+static void guest_register_loop(void)
+{
+	int i;
+
+	guest_register();
+	for (i = 1; i < REGISTRATIONS; i++)
+		wrmsr(MSR_KVM_XPV_AREA, XPV_GPA | KVM_XPV_AREA_ENABLE);
+	GUEST_DONE();
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Each registration publishes the whole area: a guest that registers in
+ * a loop gets one per 100 ms (its vCPU waits in the WRMSR), and no
+ * holder of the VM's XPV lock, which every vCPU may need, keeps it long
+ * (the xpv_lock_max_ns stat).
+ */
+static void test_register_loop(void)
+{
+	uint64_t start, ms, updates, held;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	pin(0);
+	vm = create_vm(&vcpu, guest_register_loop);
+	start = now_ms();
+	run_to_done(vcpu);
+	ms = now_ms() - start;
+	updates = vcpu_updates(vm);
+	held = vm_get_stat(vm, "xpv_lock_max_ns");
+	kvm_vm_free(vm);
+	ksft_print_msg("%d registrations: %lu ms, %lu full publishes\n",
+		       REGISTRATIONS, ms, updates);
+	ksft_print_msg("longest hold of the VM's XPV lock: %lu us\n",
+		       held / 1000);
+	/* a wait of 100 ms counted in jiffies lasts at least 80 ms */
+	ksft_test_result(updates == REGISTRATIONS &&
+			 ms >= (REGISTRATIONS - 1) * 80,
+			 "a guest registering in a loop gets one registration per 100 ms\n");
+	ksft_test_result(held > 0 && held < 1000000000ULL,
+			 "no holder of the VM's XPV lock keeps it a second (stat xpv_lock_max_ns)\n");
+}
+
 static void timeout(int sig)
 {
 	ksft_exit_fail_msg("timed out: an expected notification never came\n");
@@ -590,11 +642,12 @@ int main(int argc, char *argv[])
 
 	signal(SIGALRM, timeout);
 	alarm(300);
-	ksft_set_plan(11);
+	ksft_set_plan(13);
 	test_placement();
 	test_invalid();
 	test_dirty_log();
 	test_unacknowledged();
 	test_no_opt_in();
+	test_register_loop();
 	ksft_finished();
 }
