@@ -16,6 +16,16 @@
  * tracepoint.  Then it acknowledges the host version it consumed, which
  * lets the host send the next notification.
  *
+ * A malformed area is not acknowledged: the guest did not take it, and
+ * an acknowledgment older than the host's version would be notified
+ * again at once, for as long as the area stays bad.  The host's later
+ * updates rewrite only what changed, so a header or table that went bad
+ * (a stray write into the area, a host bug) would stay bad: the guest
+ * registers again, which makes the host publish the whole area, after
+ * XPV_REPUBLISH_MIN_MS and at doubling intervals while it stays bad.
+ * What a registration publishes is taken whatever its version, so a
+ * version that went wrong cannot wedge the guest either.
+ *
  * A notification can be lost: the host may send it to a vCPU that has
  * interrupts off for good (an offline CPU parked in play_dead()), or its
  * APIC may refuse it.  The host then waits for an acknowledgment that
@@ -62,6 +72,9 @@
 #define XPV_RETRY_MAX_MS	1000
 /* The safety net for lost notifications. */
 #define XPV_POLL_MS		1000
+/* Registering again over a malformed area: after 1 s, doubling up to 1 min. */
+#define XPV_REPUBLISH_MIN_MS	1000
+#define XPV_REPUBLISH_MAX_MS	60000
 
 union xpv_vdso_page xpv_vdso_page __page_aligned_bss;
 
@@ -105,6 +118,11 @@ static unsigned int xpv_retry_ms;
 static u64 xpv_host_seen;
 /* Changes the poll found before any notification did. */
 static atomic_long_t xpv_poll_found;
+/* Registered since the last area taken: its version need not be newer. */
+static bool xpv_fresh;
+static unsigned int xpv_republish_ms;
+/* Registrations made to have a malformed area published again. */
+static atomic_long_t xpv_republish_asked;
 
 static void xpv_work_fn(struct work_struct *work);
 static DECLARE_WORK(xpv_work, xpv_work_fn);
@@ -112,6 +130,8 @@ static void xpv_retry_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xpv_retry_work, xpv_retry_fn);
 static void xpv_poll_fn(struct work_struct *work);
 static DECLARE_DEFERRABLE_WORK(xpv_poll_work, xpv_poll_fn);
+static void xpv_republish_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(xpv_republish_work, xpv_republish_fn);
 
 static int __init xpv_parse_cmdline(char *arg)
 {
@@ -333,7 +353,7 @@ static const char *xpv_check(const struct xpv_snapshot *old, u32 len)
 	    !xpv_table_fits(le32_to_cpu(h->vcpu_offset), nv, 2, hsize, len) ||
 	    !xpv_table_fits(le32_to_cpu(h->chunk_offset), nc, 2, hsize, len))
 		return "table outside the area";
-	if (old && le64_to_cpu(h->version) < old->host_version)
+	if (old && !xpv_fresh && le64_to_cpu(h->version) < old->host_version)
 		return "topology version went backwards";
 
 	/*
@@ -539,6 +559,20 @@ static void xpv_report(const struct xpv_snapshot *s)
 }
 
 /*
+ * Under xpv_lock: the area is malformed; have the host publish all of it
+ * again by registering it again, unless that is already on its way.
+ */
+static void xpv_ask_republish(void)
+{
+	if (delayed_work_pending(&xpv_republish_work))
+		return;
+	xpv_republish_ms = clamp(xpv_republish_ms * 2, XPV_REPUBLISH_MIN_MS,
+				 XPV_REPUBLISH_MAX_MS);
+	schedule_delayed_work(&xpv_republish_work,
+			      msecs_to_jiffies(xpv_republish_ms));
+}
+
+/*
  * Take the host's current topology.  Returns false when it has to be
  * tried again later (the host kept writing, or no memory).
  */
@@ -566,8 +600,11 @@ static bool xpv_refresh(void)
 		count_vm_event(XPV_MALFORMED);
 		pr_warn_ratelimited("malformed topology area (%s), keeping host version %llu\n",
 				    why, old ? old->host_version : 0);
-		goto ack;
+		xpv_ask_republish();
+		return true;	/* not taken: not acknowledged */
 	}
+	xpv_fresh = false;
+	xpv_republish_ms = 0;
 	if (old && le64_to_cpu(h->version) == old->host_version)
 		goto ack;	/* nothing new, e.g. the registration's notification */
 
@@ -622,9 +659,12 @@ static void xpv_work_fn(struct work_struct *work)
 	} else {
 		xpv_retry_ms = clamp(xpv_retry_ms * 2, XPV_RETRY_MIN_MS,
 				     XPV_RETRY_MAX_MS);
-		if (xpv_retry_ms == XPV_RETRY_MAX_MS)
+		if (xpv_retry_ms == XPV_RETRY_MAX_MS) {
 			pr_warn_once("the host keeps the topology area busy; retrying every %u ms\n",
 				     XPV_RETRY_MAX_MS);
+			/* a sequence count left odd is rewritten by a publish */
+			xpv_ask_republish();
+		}
 		schedule_delayed_work(&xpv_retry_work,
 				      msecs_to_jiffies(xpv_retry_ms));
 	}
@@ -672,8 +712,22 @@ static int xpv_register(void)
 	    wrmsrl_safe(MSR_KVM_XPV_SIZE, xpv_size) ||
 	    wrmsrl_safe(MSR_KVM_XPV_AREA, __pa(xpv_area) | KVM_XPV_AREA_ENABLE))
 		return -EIO;
+	xpv_fresh = true;
 	WRITE_ONCE(xpv_registered, true);
 	return 0;
+}
+
+/* A malformed area stayed malformed: register again (see the top). */
+static void xpv_republish_fn(struct work_struct *work)
+{
+	mutex_lock(&xpv_lock);
+	if (READ_ONCE(xpv_registered)) {
+		atomic_long_inc(&xpv_republish_asked);
+		pr_warn_ratelimited("registering the topology area again, for the host to publish all of it\n");
+		if (xpv_register())
+			pr_warn_ratelimited("the host refused the registration\n");
+	}
+	mutex_unlock(&xpv_lock);
 }
 
 static void xpv_unregister(void)
@@ -880,6 +934,13 @@ static ssize_t lost_notifications_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(lost_notifications);
 
+static ssize_t republish_requests_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&xpv_republish_asked));
+}
+static DEVICE_ATTR_RO(republish_requests);
+
 static struct attribute *xpv_root_attrs[] = {
 	&dev_attr_version.attr,
 	&dev_attr_host_version.attr,
@@ -888,6 +949,7 @@ static struct attribute *xpv_root_attrs[] = {
 	&dev_attr_nr_chunks.attr,
 	&dev_attr_unknown_bytes.attr,
 	&dev_attr_lost_notifications.attr,
+	&dev_attr_republish_requests.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(xpv_root);
