@@ -174,12 +174,45 @@ lab_l2_start() {
 	lab_l2_relay
 	xpv-vmwatch -m "$(lab_l2_map)" -n L2 -w 60 /tmp/l2-watch.qmp \
 		>/tmp/l2.watch 2>&1 &
+	lab_l2_trace_shutdown
+}
+
+# A triple fault of L2 is a SHUTDOWN exit to L1's KVM, which then resets
+# the vCPU's state (SVM leaves the VMCB undefined): only KVM's kvm_exit
+# tracepoint still sees where L2 was.  Trace those exits alone.
+LAB_TRACE=/sys/kernel/tracing
+lab_l2_trace_shutdown() {
+	mount -t tracefs tracefs $LAB_TRACE 2>/dev/null
+	_ev=$LAB_TRACE/events/kvm/kvm_exit
+	[ -d $_ev ] || return 0
+	# SVM_EXIT_SHUTDOWN
+	echo 'exit_reason == 127' >$_ev/filter && echo 1 >$_ev/enable
+}
+
+# lab_sym ADDR: ADDR (hex) as symbol+offset in L2's kernel.
+lab_sym() {
+	_a=$(printf '%016x' "$1" 2>/dev/null) || { echo "$1"; return; }
+	awk -v a="$_a" '$1 > a { exit } { b = $1; n = $3 }
+		END { if (n != "") print b, n }' "$(lab_l2_map)" 2>/dev/null | {
+		read -r _b _n && echo "$_n+0x$(printf '%x' $((0x$_a - 0x$_b)))" ||
+			echo "0x$_a"
+	}
+}
+
+# lab_l2_shutdowns: where L2's CPUs were when they triple-faulted.
+lab_l2_shutdowns() {
+	grep 'kvm_exit:.*reason' $LAB_TRACE/trace 2>/dev/null | tail -n 4 |
+		while read -r _l; do
+			_rip=$(echo "$_l" | sed -n 's/.* rip \(0x[0-9a-f]*\).*/\1/p')
+			echo "L1's KVM saw L2 shut down (a triple fault): ${_l#*kvm_exit: } [$(lab_sym "$_rip")]"
+		done
 }
 
 # lab_l2_death: how L2 died, when xpv-vmwatch saw it die (nothing else).
 lab_l2_death() {
 	grep -q '^L2 died' /tmp/l2.watch 2>/dev/null || return 1
 	cat /tmp/l2.watch
+	lab_l2_shutdowns
 }
 
 # lab_l2_hang_report: where a hung L2's CPUs are (three samples of their

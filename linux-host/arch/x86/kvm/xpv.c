@@ -337,6 +337,7 @@ static void xpv_disable(struct kvm *kvm)
 
 	WRITE_ONCE(x->enabled, false);
 	x->area = 0;
+	x->area_pending = 0;
 	x->notify_pending = false;
 	kvm_xpv_mem_disable(kvm);
 	xpv_free(x);
@@ -482,6 +483,21 @@ static void xpv_register_wait(struct kvm_xpv *x)
 		schedule_timeout_interruptible(min(left, interval));
 }
 
+/*
+ * Userspace restores MSRs in any order: an area restored before its size
+ * or vector waits, and is taken once both are there.
+ */
+static int xpv_take_pending(struct kvm_vcpu *vcpu)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+	u64 area = x->area_pending;
+
+	if (!area || !x->size || !x->vector)
+		return 0;
+	x->area_pending = 0;
+	return xpv_enable(vcpu, area, true);
+}
+
 int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 {
 	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
@@ -503,6 +519,11 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 				r = 1;
 			else
 				xpv_disable(vcpu->kvm);
+		} else if (host && (!x->size || !x->vector)) {
+			if (data & KVM_XPV_AREA_RESERVED)
+				r = 1;
+			else
+				x->area_pending = data;
 		} else if (!(host && x->enabled && data == x->area &&
 			     x->size == x->layout_size)) {
 			/*
@@ -526,6 +547,8 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 		} else {
 			x->size = data;
 		}
+		if (!r && host)
+			r = xpv_take_pending(vcpu);
 		break;
 	case MSR_KVM_XPV_VECTOR:
 		/* Likewise 0, which needs no local APIC. */
@@ -537,6 +560,8 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 			x->vector = data;
 		else
 			r = 1;	/* the registered area needs its vector */
+		if (!r && host)
+			r = xpv_take_pending(vcpu);
 		break;
 	case MSR_KVM_XPV_ACK:
 		if (!x->enabled || data > x->version) {
@@ -571,7 +596,7 @@ int kvm_xpv_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
 
 	switch (msr) {
 	case MSR_KVM_XPV_AREA:
-		*data = READ_ONCE(x->area);
+		*data = READ_ONCE(x->area_pending) ?: READ_ONCE(x->area);
 		break;
 	case MSR_KVM_XPV_SIZE:
 		*data = READ_ONCE(x->size);

@@ -6,9 +6,8 @@
 # and allocator working, not be flooded with interrupts, and take the
 # host's next whole publish (it registers again to get one).
 #
-# Each case: NAME, what to do to the area, and the L1 node vCPU 1 moves
-# to afterwards (- for no move).  l2.sh has the same list.
-cases="header:nr_pnodes=1000:0 entry:vcpu:0=77:1 seq:seq=odd:- back:version=1:- random:random=64:0"
+# The cases are in ./cases (l2.sh reads them too).
+. ./cases
 
 trace=/sys/kernel/tracing
 mount -t tracefs tracefs $trace 2>/dev/null

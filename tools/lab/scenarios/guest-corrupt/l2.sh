@@ -1,6 +1,5 @@
-# L2 half of guest-corrupt (see l1.sh, which has the same list of cases:
-# NAME:WHAT:the pnode vCPU 1 is on afterwards, - for unchanged).
-cases="header:x:0 entry:x:1 seq:x:- back:x:- random:x:0"
+# L2 half of guest-corrupt (see l1.sh; the cases are in ./cases).
+. ./cases
 x=/sys/devices/system/xpv
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 ev=/sys/kernel/tracing/events/xpv/xpv_topology_update

@@ -434,7 +434,7 @@ static void test_invalid(void)
 	struct kvm_xpv_header *h;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	uint64_t updates, v, big;
+	uint64_t updates, v, big, pending, after;
 
 	pin(0);
 	vm = create_vm(&vcpu, guest_invalid);
@@ -457,6 +457,25 @@ static void test_invalid(void)
 		       v, big);
 	ksft_test_result(v == 1001 && big == 1002,
 			 "a restore carries the migrated version on, not one no VM can reach\n");
+
+	/* restored the other way round: the area waits for the others */
+	vm = create_vm(&vcpu, guest_no_cpuid);
+	h = addr_gpa2hva(vm, XPV_GPA);
+	h->magic = KVM_XPV_MAGIC;
+	h->version = 500;
+	vcpu_set_msr(vcpu, MSR_KVM_XPV_AREA, XPV_GPA | KVM_XPV_AREA_ENABLE);
+	pending = vcpu_get_msr(vcpu, MSR_KVM_XPV_AREA);
+	v = h->version;
+	vcpu_set_msr(vcpu, MSR_KVM_XPV_SIZE, XPV_SIZE);
+	big = h->version;
+	vcpu_set_msr(vcpu, MSR_KVM_XPV_VECTOR, XPV_VECTOR);
+	after = h->version;
+	kvm_vm_free(vm);
+	ksft_print_msg("AREA first: reads %#lx, version %lu, %lu after SIZE, %lu after VECTOR\n",
+		       pending, v, big, after);
+	ksft_test_result(pending == (XPV_GPA | KVM_XPV_AREA_ENABLE) &&
+			 v == 500 && big == 500 && after == 501,
+			 "the XPV MSRs restore in any order: the area waits for its size and vector\n");
 
 	vm = create_vm(&vcpu, guest_no_cpuid);
 	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_KVM_XPV);
@@ -642,7 +661,7 @@ int main(int argc, char *argv[])
 
 	signal(SIGALRM, timeout);
 	alarm(300);
-	ksft_set_plan(13);
+	ksft_set_plan(14);
 	test_placement();
 	test_invalid();
 	test_dirty_log();
