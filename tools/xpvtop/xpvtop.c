@@ -28,7 +28,12 @@ static void usage(FILE *f)
 		"not cleared when the output is not a terminal.\n");
 }
 
-static int show(int clear)
+/*
+ * One screen, headed by version @v, read before the rest: should the
+ * topology change while the screen is read, the next screen shows it
+ * under its own, newer, version.
+ */
+static int show(uint64_t v, int clear)
 {
 	int n = xpv_nr_pnodes(), p, q, d;
 	char stamp[32];
@@ -42,7 +47,7 @@ static int show(int clear)
 	if (clear)
 		printf("\033[H\033[2J");
 	printf("xpvtop %s  topology version %" PRIu64 "  %d pnodes  (%s)\n",
-	       stamp, xpv_version(), n, xpv_backend_name(xpv_init(NULL)));
+	       stamp, v, n, xpv_backend_name(xpv_init(NULL)));
 	printf("%-7s %-20s %12s  distances\n", "pnode", "vCPUs", "memory MiB");
 	for (p = 0; p < n; p++) {
 		char cpus[256] = "";
@@ -119,7 +124,7 @@ int main(int argc, char **argv)
 	clear = isatty(STDOUT_FILENO) && !once;
 	for (;;) {
 		v = xpv_version();
-		if (show(clear) < 0) {
+		if (show(v, clear) < 0) {
 			fprintf(stderr, "xpvtop: cannot read the topology: %s\n",
 				strerror(errno));
 			return 1;

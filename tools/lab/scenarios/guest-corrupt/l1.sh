@@ -1,7 +1,7 @@
 # L1 corrupts the XPV area of a running L2, as a buggy or hostile host (or
 # a stray write inside the guest) would: a header that lies, an entry out
-# of range, a sequence count left odd, a version that goes back, random
-# bytes; then, for most of them, a vCPU move, which makes KVM publish and
+# of range, random bytes (a version that goes back, a sequence count left
+# odd: see ./cases); then a vCPU move, which makes KVM publish and
 # notify.  L2 must keep its last good topology, stay up, keep its vDSO
 # and allocator working, not be flooded with interrupts, and take the
 # host's next whole publish (it registers again to get one).

@@ -35,13 +35,13 @@ for c in $cases; do
 	t0=$(date +%s)
 	echo "XPVSYNC armed $name"
 	lab_check "$name: the guest found the area malformed or busy (xpv_malformed, xpv_seq_retries)" \
-		lab_wait_for 120 noticed "$m0" "$s0"
+		lab_wait_for 60 noticed "$m0" "$s0"
 	lab_check "$name: it still has 2 pnodes" grep -qx 2 $x/nr_pnodes
 	lab_check "$name: its vDSO answers" timeout 30 xpv-guest-test bench 10000
 	lab_check "$name: it allocates memory (32 MiB in /dev/shm)" \
 		sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=32 2>/dev/null && rm /dev/shm/fill'
 	lab_check "$name: it registered again and took the host's next publish" \
-		lab_wait_for 180 recovered "$r0" "$hv0" "$pnode"
+		lab_wait_for 120 recovered "$r0" "$hv0" "$pnode"
 	i=$(($(lab_xpv_interrupts) - i0))
 	t=$(($(date +%s) - t0 + 1))
 	lab_diag "$name: $i XPV interrupts in $t s; republish_requests $(cat $x/republish_requests), host_version $hv0 -> $(cat $x/host_version)"
