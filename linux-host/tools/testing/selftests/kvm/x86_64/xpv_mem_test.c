@@ -130,14 +130,6 @@ static void wake(int sig)
 {
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
 static long move_pages(void **pages, unsigned long n, const int *nodes,
 		       int *status)
 {
@@ -222,14 +214,14 @@ static bool published(uint64_t gpa, int n, uint16_t *out)
  */
 static long wait_map(uint64_t gpa, int n, const uint16_t *want)
 {
-	uint64_t start = now_ms();
+	uint64_t start = xpv_now_ms();
 	uint16_t got[64];
 	int i;
 
 	TEST_ASSERT(n <= 64, "too many chunks");
-	while (now_ms() - start < DEADLINE_MS) {
+	while (xpv_now_ms() - start < DEADLINE_MS) {
 		if (published(gpa, n, got) && !memcmp(got, want, n * sizeof(*got)))
-			return now_ms() - start;
+			return xpv_now_ms() - start;
 		usleep(10000);
 	}
 	for (i = 0; i < n; i++)
@@ -276,9 +268,9 @@ static void test_move_half(void)
 	long ms;
 	int i;
 
-	t = now_ms();
+	t = xpv_now_ms();
 	move(MEM_GPA, MEM_PAGES / 2, 1);
-	t = now_ms() - t;
+	t = xpv_now_ms() - t;
 	expect_truth(MEM_GPA, MEM_CHUNKS, want);
 	for (i = 0; i < MEM_CHUNKS; i++)
 		TEST_ASSERT(want[i] == (i < MEM_CHUNKS / 2),
@@ -301,14 +293,14 @@ static void test_burst(void)
 	int k;
 
 	/* Chunks 16-23 of the second half move to node 1, 64 pages a call. */
-	t = now_ms();
+	t = xpv_now_ms();
 	for (k = 0; k < BURST; k++) {
 		c = MEM_CHUNKS / 2 + k % 8;
 		part = (k / 8) % (CHUNK_PAGES / BURST_PAGES);
 		move(MEM_GPA + c * CHUNK + part * BURST_PAGES * 4096,
 		     BURST_PAGES, 1);
 	}
-	t = now_ms() - t;
+	t = xpv_now_ms() - t;
 	expect_truth(MEM_GPA, MEM_CHUNKS, want);
 	ms = wait_map(MEM_GPA, MEM_CHUNKS, want);
 	updates = vm_get_stat(vm, "xpv_mem_updates") - updates;

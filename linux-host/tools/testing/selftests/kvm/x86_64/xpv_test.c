@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "apic.h"
@@ -605,14 +604,6 @@ static void guest_register_loop(void)
 	GUEST_DONE();
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Each registration publishes the whole area: a guest that registers in
  * a loop gets one per 100 ms (its vCPU waits in the WRMSR), and no
@@ -627,9 +618,9 @@ static void test_register_loop(void)
 
 	pin(0);
 	vm = create_vm(&vcpu, guest_register_loop);
-	start = now_ms();
+	start = xpv_now_ms();
 	run_to_done(vcpu);
-	ms = now_ms() - start;
+	ms = xpv_now_ms() - start;
 	updates = vcpu_updates(vm);
 	held = vm_get_stat(vm, "xpv_lock_max_ns");
 	kvm_vm_free(vm);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kvm_util.h"
 #include "test_util.h"
@@ -96,6 +97,15 @@ static inline uint64_t xpv_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
 	free(descs);
 	close(fd);
 	return data;
+}
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline uint64_t xpv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
 #endif /* SELFTEST_KVM_XPV_UTIL_H */
