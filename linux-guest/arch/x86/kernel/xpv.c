@@ -29,9 +29,12 @@
  * A notification can be lost: the host may send it to a vCPU that has
  * interrupts off for good (an offline CPU parked in play_dead()), or its
  * APIC may refuse it.  The host then waits for an acknowledgment that
- * never comes.  A deferrable poll of the header's version once every
- * XPV_POLL_MS bounds how long such a change goes unseen (two intervals),
- * without waking idle CPUs.
+ * never comes.  A poll of the header's version once every XPV_POLL_MS
+ * bounds how long such a change goes unseen (two intervals).  The poll
+ * is not deferrable: a deferrable timer waits for its CPU to be busy,
+ * and the CPU it sits on may stay idle while the guest's work runs on
+ * the others, so the change would go unseen for as long as that lasts.
+ * It costs one wakeup a second for the whole guest.
  */
 
 #define pr_fmt(fmt) "xpv: " fmt
@@ -129,7 +132,7 @@ static DECLARE_WORK(xpv_work, xpv_work_fn);
 static void xpv_retry_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xpv_retry_work, xpv_retry_fn);
 static void xpv_poll_fn(struct work_struct *work);
-static DECLARE_DEFERRABLE_WORK(xpv_poll_work, xpv_poll_fn);
+static DECLARE_DELAYED_WORK(xpv_poll_work, xpv_poll_fn);
 static void xpv_republish_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xpv_republish_work, xpv_republish_fn);
 
