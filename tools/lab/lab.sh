@@ -470,6 +470,11 @@ run_once() {
 #                      KVM's host state, right after each #VMEXIT from
 #                      L2, loads TR and that GS base.  Seen with XPV off
 #                      on both levels (tools/lab/README.md).
+#   tcg-l2-reset       L2 died of a reset with a vCPU back in its INIT
+#                      state (RIP 0xfff0: L1's KVM re-initialises a vCPU
+#                      after its SHUTDOWN exit, a triple fault), and no
+#                      panic, oops, BUG or WARNING on L2's console: seen
+#                      with XPV off on both levels (tools/lab/README.md).
 # Anything else fails at once, with its cause.  Every retry is said and
 # counted in $BUILD/lab/retries.log (make test and make lab-soak sum it).
 
@@ -505,6 +510,17 @@ l1_kvm_stack_overflow() {
 		grep -q 'RIP: 0010:exc_page_fault+' <<<"$oops"
 }
 
+# l2_cpu_reset: L2 died of a reset, one of its vCPUs in its INIT state,
+# with nothing wrong on its console before.
+l2_cpu_reset() {
+	local o
+	o=$(tr -d '\r' <"$out/l1.out")
+	grep -q 'L2 died: reset (guest-reset)' <<<"$o" &&
+		grep -q 'L2 at its death: CPU [0-9]* at RIP 0xfff0 ' <<<"$o" &&
+		! tr -d '\r' <"$out/l2.log" |
+			grep -Eq 'Kernel panic|Oops|BUG:|WARNING:|general protection'
+}
+
 flake_signature() {
 	if cat "$out/l1.log" "$out/l2.log" | tr -d '\r' | grep -q 'Oops: int3'; then
 		echo tcg-int3
@@ -512,6 +528,10 @@ flake_signature() {
 	fi
 	if l1_tr_astray || l1_kvm_stack_overflow; then
 		echo tcg-l1-vmload
+		return 0
+	fi
+	if l2_cpu_reset; then
+		echo tcg-l2-reset
 		return 0
 	fi
 	tr -d '\r' <"$out/l1.out" |

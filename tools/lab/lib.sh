@@ -179,14 +179,22 @@ lab_l2_start() {
 
 # A triple fault of L2 is a SHUTDOWN exit to L1's KVM, which then resets
 # the vCPU's state (SVM leaves the VMCB undefined): only KVM's kvm_exit
-# tracepoint still sees where L2 was.  Trace those exits alone.
+# tracepoint still sees where L2 was.  Trace those exits alone.  KVM can
+# also end a run with KVM_EXIT_SHUTDOWN itself, without such an exit: an
+# exception it injects on top of a double fault it was delivering (the
+# exceptions it injects are few: L2's own faults go to L2 directly).
 LAB_TRACE=/sys/kernel/tracing
 lab_l2_trace_shutdown() {
 	mount -t tracefs tracefs $LAB_TRACE 2>/dev/null
-	_ev=$LAB_TRACE/events/kvm/kvm_exit
-	[ -d $_ev ] || return 0
-	# SVM_EXIT_SHUTDOWN
-	echo 'exit_reason == 127' >$_ev/filter && echo 1 >$_ev/enable
+	_ev=$LAB_TRACE/events/kvm
+	[ -d $_ev/kvm_exit ] || return 0
+	# SVM_EXIT_SHUTDOWN; KVM_EXIT_SHUTDOWN
+	{ echo 'exit_reason == 127' >$_ev/kvm_exit/filter &&
+		echo 1 >$_ev/kvm_exit/enable &&
+		echo 'reason == 8' >$_ev/kvm_userspace_exit/filter &&
+		echo 1 >$_ev/kvm_userspace_exit/enable &&
+		echo 1 >$_ev/kvm_inj_exception/enable; } ||
+		lab_diag "cannot trace L2's shutdowns (kvm_exit, kvm_userspace_exit)"
 }
 
 # lab_sym ADDR: ADDR (hex) as symbol+offset in L2's kernel.
@@ -199,13 +207,19 @@ lab_sym() {
 	}
 }
 
-# lab_l2_shutdowns: where L2's CPUs were when they triple-faulted.
+# lab_l2_shutdowns: where L2's CPUs were when they triple-faulted, and
+# the exceptions L1's KVM injected last before it ended L2's run.
 lab_l2_shutdowns() {
 	grep 'kvm_exit:.*reason' $LAB_TRACE/trace 2>/dev/null | tail -n 4 |
 		while read -r _l; do
 			_rip=$(echo "$_l" | sed -n 's/.* rip \(0x[0-9a-f]*\).*/\1/p')
 			echo "L1's KVM saw L2 shut down (a triple fault): ${_l#*kvm_exit: } [$(lab_sym "$_rip")]"
 		done
+	grep -q 'kvm_userspace_exit:' $LAB_TRACE/trace 2>/dev/null || return 0
+	grep 'kvm_userspace_exit:' $LAB_TRACE/trace | tail -n 2 |
+		sed 's/^ *\([^ ]*\) .*kvm_userspace_exit: /L1'"'"'s KVM ended L2'"'"'s run (\1): /'
+	echo "the exceptions L1's KVM injected into L2 last:"
+	grep 'kvm_inj_exception:' $LAB_TRACE/trace | tail -n 8 | sed 's/^ */  /'
 }
 
 # lab_l2_death: how L2 died, when xpv-vmwatch saw it die (nothing else).
