@@ -3,8 +3,9 @@
 #
 # `make lab-soak SCENARIO=name N=20`: run one lab scenario N times and
 # say how often it failed, why, and which retries (named TCG flakes,
-# tools/lab/README.md) the harness took.  Logs of failed runs stay in
-# build/lab/soak-<scenario>/<i>/; those of passing runs are dropped.
+# tools/lab/README.md) the harness took.  Logs of failed runs, and of
+# runs that took a retry, stay in build/lab/soak-<scenario>/<i>/; those
+# of the other passing runs are dropped.
 # Extra lab.sh options come after the scenario's name (LAB_ARGS).
 set -uo pipefail
 
@@ -30,7 +31,8 @@ for i in $(seq 1 "$n"); do
 	if "$TOP/tools/lab/lab.sh" --out "$dir/$i" "$@" "$scenario" >"$dir/$i.out" 2>&1; then
 		pass=$((pass + 1))
 		result=ok
-		rm -rf "${dir:?}/$i"
+		# a retried flake's logs stay, to be read
+		grep -q '^# lab: retry' "$dir/$i.out" || rm -rf "${dir:?}/$i"
 	else
 		fail=$((fail + 1))
 		cause=$(grep -m1 '^not ok' "$dir/$i.out" | sed 's/^not ok [0-9]* - //')

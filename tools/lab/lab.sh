@@ -550,6 +550,12 @@ while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signat
 	echo "$(date -u +%FT%TZ) $scname $sig" >>"$BUILD/lab/retries.log"
 	echo "# lab: retry $attempt/$max_retries: attempt $attempt failed with the known TCG flake $sig" \
 		"(tools/lab/README.md); its logs are attempt$attempt-*"
+	# what that attempt saw: its failed checks and how L2 or L1 died
+	{
+		grep '^not ok' "$out/attempt$attempt-verdict"
+		tr -d '\r' <"$out/attempt$attempt-l1.out" 2>/dev/null |
+			grep -E 'died|at its death|KVM ended|shut down|injected|kvm_inj_exception|stopped while booting'
+	} | sed "s/^/# lab:   attempt $attempt: /"
 	attempt=$((attempt + 1))
 	run_once
 	read -r failed n <"$out/counts"
