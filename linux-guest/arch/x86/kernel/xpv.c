@@ -69,7 +69,6 @@
 
 /* Copies of the area tried before the work gives the host a moment. */
 #define XPV_SEQ_TRIES		16
-#define XPV_MAX_CHUNK_SHIFT	40
 /* Retry of a busy or unreadable area: 10 ms, doubling up to 1 s. */
 #define XPV_RETRY_MIN_MS	10
 #define XPV_RETRY_MAX_MS	1000
@@ -326,6 +325,21 @@ static bool xpv_table_fits(u32 off, u64 n, u32 size, u32 hsize, u32 len)
 	       n <= (len - off) / size;
 }
 
+/*
+ * The chunk sizes the page allocator (mm/xpv_alloc.c) works with.  From
+ * a PMD: a huge page then lies in one chunk, on one pnode, and a free
+ * block is listed and merged by looking at a few chunks at most.  Up to
+ * a MAX_PAGE_ORDER block, the unit it re-sorts when chunks move: in a
+ * larger chunk only the first block would be looked at again.
+ */
+#define XPV_MIN_CHUNK_SHIFT	PMD_SHIFT
+#define XPV_MAX_CHUNK_SHIFT	(PAGE_SHIFT + MAX_PAGE_ORDER)
+
+static bool xpv_chunk_shift_ok(unsigned int shift)
+{
+	return shift >= XPV_MIN_CHUNK_SHIFT && shift <= XPV_MAX_CHUNK_SHIFT;
+}
+
 /* NULL if the copy is well-formed, otherwise what is wrong with it. */
 static const char *xpv_check(const struct xpv_snapshot *old, u32 len)
 {
@@ -349,8 +363,8 @@ static const char *xpv_check(const struct xpv_snapshot *old, u32 len)
 	/* Not the boot-time limit: a migrated guest may land on a bigger host. */
 	if (!np || np > KVM_XPV_MAX_PNODES)
 		return "bad number of pnodes";
-	if (h->chunk_shift < PAGE_SHIFT || h->chunk_shift > XPV_MAX_CHUNK_SHIFT)
-		return "bad chunk size";
+	if (!xpv_chunk_shift_ok(h->chunk_shift))
+		return "chunk size the page allocator does not handle";
 	if (!xpv_table_fits(le32_to_cpu(h->distance_offset), (u64)np * np, 1,
 			    hsize, len) ||
 	    !xpv_table_fits(le32_to_cpu(h->vcpu_offset), nv, 2, hsize, len) ||
@@ -801,10 +815,14 @@ static int __init xpv_setup_area(void)
 	shift = KVM_XPV_LIMITS_CHUNK_SHIFT(limits);
 	np = KVM_XPV_LIMITS_NR_PNODES(limits);
 	nv = KVM_XPV_LIMITS_NR_VCPUS(limits);
-	if (shift < PAGE_SHIFT || shift > XPV_MAX_CHUNK_SHIFT || !np ||
-	    np > KVM_XPV_MAX_PNODES || !nv) {
+	if (!np || np > KVM_XPV_MAX_PNODES || !nv) {
 		pr_warn("host limits %#llx make no sense, not using XPV\n",
 			limits);
+		return -EINVAL;
+	}
+	if (!xpv_chunk_shift_ok(shift)) {
+		pr_warn("host chunks of 2^%u bytes: this kernel takes 2^%d to 2^%d, not using XPV\n",
+			shift, XPV_MIN_CHUNK_SHIFT, XPV_MAX_CHUNK_SHIFT);
 		return -EINVAL;
 	}
 
