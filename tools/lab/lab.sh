@@ -475,6 +475,11 @@ run_once() {
 #                      after its SHUTDOWN exit, a triple fault), and no
 #                      panic, oops, BUG or WARNING on L2's console: seen
 #                      with XPV off on both levels (tools/lab/README.md).
+#   tcg-vmrun-rip      L2 shut down (a triple fault, traced by L1) at an
+#                      RIP in __svm_vcpu_run, KVM's world switch, which
+#                      L2 never runs (it has no SVM): TCG ran L2 with
+#                      L1's RIP; or L1 triple-faulted with a CPU there.
+#                      Seen with XPV off in L2 (tools/lab/README.md).
 # Anything else fails at once, with its cause.  Every retry is said and
 # counted in $BUILD/lab/retries.log (make test and make lab-soak sum it).
 
@@ -521,6 +526,14 @@ l2_cpu_reset() {
 			grep -Eq 'Kernel panic|Oops|BUG:|WARNING:|general protection'
 }
 
+# l2_at_world_switch: L2 shut down in __svm_vcpu_run (L1 traced it), or
+# L1 triple-faulted with a CPU there.
+l2_at_world_switch() {
+	tr -d '\r' <"$out/l1.out" | grep -q "L1's KVM saw L2 shut down.*\[__svm_vcpu_run+" && return 0
+	grep -q 'Triple fault' "$out/qemu-cpu.log" 2>/dev/null &&
+		grep -q 'L1 at its death: CPU [0-9]* at RIP 0x[0-9a-f]* (__svm_vcpu_run+' "$out/l1.watch" 2>/dev/null
+}
+
 flake_signature() {
 	if cat "$out/l1.log" "$out/l2.log" | tr -d '\r' | grep -q 'Oops: int3'; then
 		echo tcg-int3
@@ -528,6 +541,10 @@ flake_signature() {
 	fi
 	if l1_tr_astray || l1_kvm_stack_overflow; then
 		echo tcg-l1-vmload
+		return 0
+	fi
+	if l2_at_world_switch; then
+		echo tcg-vmrun-rip
 		return 0
 	fi
 	if l2_cpu_reset; then

@@ -250,10 +250,12 @@ lab_l2_wait() {
 		lab_l2_wait_line "${LAB_L2_BOOT_TIMEOUT:-180}" 'XPVLAB # L2: up' || return 1
 	fi
 	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" test -f /tmp/l2.rc || return 1
-	# how it ended, by its watcher: a death is no clean exit, although
-	# QEMU then exits with 0 (the watcher quits it)
+	# how it ended, by its watcher (and, for a death, L1's traces of
+	# it): a death is no clean exit, although QEMU then exits with 0
+	# (the watcher quits it)
+	lab_l2_death && return 1
 	cat /tmp/l2.watch 2>/dev/null
-	! lab_l2_death >/dev/null && [ "$(cat /tmp/l2.rc)" = 0 ]
+	[ "$(cat /tmp/l2.rc)" = 0 ]
 }
 
 # lab_l2_done: like lab_l2_wait, and L2's init ran its scenario to the
