@@ -493,10 +493,12 @@ lab_l2_wait_line() {
 				# L1's memory, not a flake: say so, no rerun
 				echo "L1 ran out of memory (its OOM killer ran): give L1 more (--mem)"
 			elif ! lab_l2_up &&
-				! grep -q '^L2 died: kernel panic' /tmp/l2.watch; then
+				! grep -q '^L2 died: kernel panic' /tmp/l2.watch &&
+				! tr -d '\r' </tmp/l2.log | grep -Eq 'Kernel panic|Oops|BUG:|general protection'; then
 				# A reset while booting, as nested TCG does
 				# now and then (tools/lab/README.md).  A panic
-				# is no flake: it fails the run.
+				# is no flake: it fails the run, also one that
+				# came before pvpanic could report it.
 				echo "L2 stopped while booting, before its init ran"
 				echo tcg-l2-boot-reset >/tmp/l2.bootfail
 			fi
