@@ -572,7 +572,9 @@ while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signat
 		grep '^not ok' "$out/attempt$attempt-verdict"
 		tr -d '\r' <"$out/attempt$attempt-l1.out" 2>/dev/null |
 			grep -E 'died|at its death|KVM ended|shut down|injected|kvm_inj_exception|stopped while booting'
-	} | sed "s/^/# lab:   attempt $attempt: /"
+		# an L1 death is told in l1.watch
+		grep -h 'died\|at its death' "$out/attempt$attempt-l1.watch" 2>/dev/null
+	} | sed "s/^/# lab:   attempt $attempt: /" || true
 	attempt=$((attempt + 1))
 	run_once
 	read -r failed n <"$out/counts"
