@@ -201,8 +201,14 @@ add_files() { # root spec...
 	done
 }
 
+# A kernel in trouble, on its console: what fails "kernel stayed healthy",
+# and what keeps a death from counting as a TCG flake (here and in L1,
+# which gets it as $LAB_TROUBLE_RE).
+trouble_re='Kernel panic|BUG:|Oops|WARNING:|general protection fault|rcu: INFO|self-detected stall|Call Trace:'
+
 write_config() { # root level
 	cat >"$1/lab/config" <<EOF
+LAB_TROUBLE_RE='$trouble_re'
 LAB_LEVEL=$2
 LAB_SCENARIO='$scname'
 LAB_INTERACTIVE=$interactive
@@ -430,7 +436,7 @@ run_once() {
 			fi
 			# A kernel in trouble fails the run even when every check passed.
 			# (Diagnostics quoting another console do not count.)
-			bad=$(counted_log $level | grep -v 'XPVLAB # ' | grep -E -m3 'Kernel panic|BUG:|Oops|WARNING: CPU:|general protection fault|rcu: INFO|self-detected stall|Call Trace:' || true)
+			bad=$(counted_log $level | grep -v 'XPVLAB # ' | grep -E -m3 "$trouble_re" || true)
 			if [ -n "$bad" ]; then
 				tap "not ok" "$level kernel stayed healthy # $(echo "$bad" | head -n1)"
 			elif [ -s "$log" ]; then
@@ -522,8 +528,7 @@ l2_cpu_reset() {
 	o=$(tr -d '\r' <"$out/l1.out")
 	grep -q 'L2 died: reset (guest-reset)' <<<"$o" &&
 		grep -q 'L2 at its death: CPU [0-9]* at RIP 0xfff0 ' <<<"$o" &&
-		! tr -d '\r' <"$out/l2.log" |
-			grep -Eq 'Kernel panic|Oops|BUG:|WARNING:|general protection'
+		! counted_log L2 | grep -Eq "$trouble_re"
 }
 
 # l2_at_world_switch: L2 shut down in __svm_vcpu_run (L1 traced it), or

@@ -494,7 +494,7 @@ lab_l2_wait_line() {
 				echo "L1 ran out of memory (its OOM killer ran): give L1 more (--mem)"
 			elif ! lab_l2_up &&
 				! grep -q '^L2 died: kernel panic' /tmp/l2.watch &&
-				! tr -d '\r' </tmp/l2.log | grep -Eq 'Kernel panic|Oops|BUG:|general protection'; then
+				! tr -d '\r' </tmp/l2.log | grep -Eq "$LAB_TROUBLE_RE"; then
 				# A reset while booting, as nested TCG does
 				# now and then (tools/lab/README.md).  A panic
 				# is no flake: it fails the run, also one that

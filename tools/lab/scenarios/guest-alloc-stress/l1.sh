@@ -4,8 +4,8 @@
 # L1 changes its topology every 100 ms (or as fast as TCG lets it): it
 # swaps the nodes of the two vCPU threads, and meanwhile moves every
 # other 2 MiB chunk of L2's RAM to the other node, again and again
-# (xpv-pagecheck stripe, in the background).  L2 then checks its kernel log and its free page
-# accounting (l2.sh).
+# (xpv-pagecheck stripe, in the background).  L2 then checks its kernel
+# log and its free page accounting (l2.sh).
 #
 # To tell whether XPV takes part in a failure, the same stress runs
 # without parts of it: --xpv 0 (L2 without XPV; with --l1-append
