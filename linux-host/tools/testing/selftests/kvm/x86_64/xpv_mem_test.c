@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -350,13 +351,32 @@ static void test_stats(void)
 			 "the binary stats report the version and memory per pnode the area holds\n");
 }
 
-/* A memslot at EXTRA_GPA(@i), its memory first touched on host node @node. */
+/*
+ * A memslot at EXTRA_GPA(@i), its memory first touched on host node @node
+ * before it is added, as a VMM that preallocates hotplugged memory does.
+ * (Memory the VMM touches only after the add is published when the guest
+ * first touches it: nothing notifies KVM of a host-side first touch.)
+ */
+static void *extra_hva[2];
+
 static void add_extra(int i, int node)
 {
+	void *hva;
+
 	kvm_pin_this_task_to_pcpu(xpv_node_cpu0(node));
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, EXTRA_GPA(i),
-				    EXTRA_SLOT(i), EXTRA_CHUNKS * CHUNK_PAGES, 0);
-	memset(addr_gpa2hva(vm, EXTRA_GPA(i)), 0x5a, EXTRA_CHUNKS * CHUNK);
+	hva = mmap(NULL, EXTRA_CHUNKS * CHUNK, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(hva != MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(hva, 0x5a, EXTRA_CHUNKS * CHUNK);
+	vm_set_user_memory_region(vm, EXTRA_SLOT(i), 0, EXTRA_GPA(i),
+				  EXTRA_CHUNKS * CHUNK, hva);
+	extra_hva[i] = hva;
+}
+
+static void del_extra(int i)
+{
+	vm_set_user_memory_region(vm, EXTRA_SLOT(i), 0, EXTRA_GPA(i), 0, NULL);
+	munmap(extra_hva[i], EXTRA_CHUNKS * CHUNK);
 }
 
 static void test_memslots(void)
@@ -378,7 +398,7 @@ static void test_memslots(void)
 	ksft_test_result(ms0 >= 0 && ms1 >= 0,
 			 "an added memslot publishes the pnode of its chunks\n");
 
-	vm_mem_region_delete(vm, EXTRA_SLOT(0));
+	del_extra(0);
 	for (i = 0; i < EXTRA_CHUNKS; i++)
 		want[i] = KVM_XPV_PNODE_UNKNOWN;
 	ms2 = wait_map(EXTRA_GPA(0), EXTRA_CHUNKS, want);
@@ -505,6 +525,7 @@ int main(int argc, char *argv[])
 	ksft_print_msg("stats: %lu notifications, %lu coalesced\n",
 		       vm_get_stat(vm, "xpv_notifications"),
 		       vm_get_stat(vm, "xpv_coalesced"));
+	del_extra(1);
 	kvm_vm_free(vm);
 	ksft_finished();
 }
