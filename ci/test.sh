@@ -86,7 +86,8 @@ lab_stage() {
 	shift 2
 	needs="$kstage qemu tools"
 	case $scenario in
-	kvm-selftests | guest-topology | guest-pages | guest-alloc) needs="$needs selftests" ;;
+	kvm-selftests | guest-topology | guest-pages | guest-alloc | guest-vnuma)
+		needs="$needs selftests" ;;
 	libvirt) needs="$needs rootfs" ;;
 	esac
 	# shellcheck disable=SC2086
@@ -101,6 +102,7 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-memory" guest-memory
 	lab_stage "$1guest-pages" guest-pages
 	lab_stage "$1guest-alloc" guest-alloc
+	lab_stage "$1guest-vnuma" guest-vnuma
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate

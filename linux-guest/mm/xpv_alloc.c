@@ -12,9 +12,10 @@
  *    pnode lists, then the static key turns the XPV paths on;
  *  - the order in which an allocation for a pnode tries the lists, by the
  *    host's distances, rebuilt on each topology;
- *  - re-sorting: after a topology change, the free blocks of chunks that
- *    changed pnode move to the right lists, one MAX_PAGE_ORDER block per
- *    zone->lock hold and XPV_RESORT_BATCH blocks per run of the work;
+ *  - re-sorting: after a topology in which chunks changed pnode, the free
+ *    blocks of those chunks move to the right lists, one MAX_PAGE_ORDER
+ *    block per zone->lock hold and XPV_RESORT_BATCH blocks per run of the
+ *    work; a topology that moved only vCPUs costs no pass over memory;
  *  - draining the pcp lists of the CPUs that change pnode: they hold the
  *    pages of the CPU's pnode only;
  *  - the counters: free pages per pnode and the xpv_alloc_* events.
@@ -58,12 +59,19 @@ static unsigned long xpv_sorted_chunks;
 static int xpv_sorted_order;
 /* Each CPU's pnode at the last run, to drain the pcp lists on a change */
 static int *xpv_cpu_seen;
+/* Bit 0: some chunk changed pnode since the re-sort last looked */
+static unsigned long xpv_resort_due;
 
 static void xpv_alloc_work_fn(struct work_struct *work);
 static DECLARE_WORK(xpv_alloc_work, xpv_alloc_work_fn);
 
-void xpv_mm_topology_changed(void)
+void xpv_mm_topology_changed(bool chunks)
 {
+	if (chunks) {
+		/* After the snapshot's publication: who sees the bit sees it */
+		smp_mb__before_atomic();
+		set_bit(0, &xpv_resort_due);
+	}
 	queue_work(system_unbound_wq, &xpv_alloc_work);
 }
 
@@ -213,7 +221,8 @@ static u16 xpv_chunk_now(unsigned long c)
 /*
  * Re-sort the free blocks of the MAX_PAGE_ORDER blocks whose chunks
  * changed pnode since the last run, at most XPV_RESORT_BATCH of them.
- * Returns true when more remain.
+ * Returns true when more remain.  A pass costs a look at every chunk,
+ * O(guest RAM): it runs only when a topology changed chunks.
  */
 static bool xpv_alloc_resort(void)
 {
@@ -224,6 +233,7 @@ static bool xpv_alloc_resort(void)
 
 	if (order < 0)
 		return false;
+	count_vm_event(XPV_RESORTS);
 	if (order != xpv_sorted_order || !xpv_sorted) {
 		/* New chunk geometry: everything is unsorted. */
 		kvfree(xpv_sorted);
@@ -231,8 +241,11 @@ static bool xpv_alloc_resort(void)
 		xpv_sorted_chunks = (max_pfn >> order) + 1;
 		xpv_sorted = kvmalloc_array(xpv_sorted_chunks,
 					    sizeof(*xpv_sorted), GFP_KERNEL);
-		if (!xpv_sorted)
-			return false;	/* allocations still relist lazily */
+		if (!xpv_sorted) {
+			/* relisted lazily; the next topology retries */
+			set_bit(0, &xpv_resort_due);
+			return false;
+		}
 		for (c = 0; c < xpv_sorted_chunks; c++)
 			xpv_sorted[c] = XPV_NOT_SORTED;
 	}
@@ -240,6 +253,7 @@ static bool xpv_alloc_resort(void)
 		pfn = ALIGN_DOWN(zone->zone_start_pfn, MAX_ORDER_NR_PAGES);
 		end = zone_end_pfn(zone);
 		for (; pfn < end; pfn += MAX_ORDER_NR_PAGES) {
+			cond_resched();
 			first = pfn >> order;
 			last = min((pfn + MAX_ORDER_NR_PAGES - 1) >> order,
 				   xpv_sorted_chunks - 1);
@@ -261,7 +275,6 @@ static bool xpv_alloc_resort(void)
 			spin_lock_irqsave(&zone->lock, flags);
 			xpv_resort_block(zone, pfn);
 			spin_unlock_irqrestore(&zone->lock, flags);
-			cond_resched();
 		}
 	}
 	return false;
@@ -303,8 +316,10 @@ static void xpv_alloc_work_fn(struct work_struct *work)
 	}
 	xpv_alloc_build_pref();
 	xpv_drain_moved_cpus();
-	more = xpv_alloc_resort();
+	more = test_and_clear_bit(0, &xpv_resort_due) && xpv_alloc_resort();
 	mutex_unlock(&xpv_alloc_lock);
-	if (more)
+	if (more) {
+		set_bit(0, &xpv_resort_due);	/* the rest of the pass */
 		queue_work(system_unbound_wq, &xpv_alloc_work);
+	}
 }

@@ -11,6 +11,7 @@
 #ifndef _LINUX_XPV_H
 #define _LINUX_XPV_H
 
+#include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/types.h>
 
@@ -35,20 +36,25 @@ int xpv_pfn_to_pnode(unsigned long pfn);
  * is known, XPV_PNODE_MIXED when they differ.
  */
 int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr);
+/*
+ * xpv_pfn_range_pnode() and, in *@order, xpv_chunk_order(), both from the
+ * same topology.
+ */
+int xpv_pfn_range_layout(unsigned long pfn, unsigned long nr, int *order);
 /* The host's distance between two pnodes, 0 for invalid ids. */
 int xpv_pnode_distance(int from, int to);
 /* log2 of the pages in a chunk, or -1 while XPV is not active. */
 int xpv_chunk_order(void);
 
 /* The page allocator's side (mm/xpv_alloc.c) */
-/* The driver published a new topology. */
-void xpv_mm_topology_changed(void);
+/* The driver published a new topology; @chunks: some chunk changed pnode */
+void xpv_mm_topology_changed(bool chunks);
 /* Free pages the page allocator keeps on @pnode. */
 unsigned long xpv_mm_pnode_free_pages(int pnode);
 struct page;
 /* Pages from @pnode first (pnode memory policies), see page_alloc.c */
 struct page *xpv_alloc_pages_pnode(gfp_t gfp, unsigned int order, int pnode,
-				   int preferred_nid);
+				   int preferred_nid, nodemask_t *nodemask);
 
 #else
 
@@ -62,12 +68,21 @@ static inline int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr)
 {
 	return NUMA_NO_NODE;
 }
+
+static inline int xpv_pfn_range_layout(unsigned long pfn, unsigned long nr,
+				       int *order)
+{
+	*order = -1;
+	return NUMA_NO_NODE;
+}
+
 static inline int xpv_pnode_distance(int from, int to) { return 0; }
 static inline int xpv_chunk_order(void) { return -1; }
 struct page;
 /* Never called: there are no pnode policies without XPV. */
 static inline struct page *xpv_alloc_pages_pnode(gfp_t gfp, unsigned int order,
-						 int pnode, int preferred_nid)
+						 int pnode, int preferred_nid,
+						 nodemask_t *nodemask)
 {
 	return NULL;
 }

@@ -201,18 +201,19 @@ int xpv_pfn_to_pnode(unsigned long pfn)
 	return pnode;
 }
 
-int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr)
+int xpv_pfn_range_layout(unsigned long pfn, unsigned long nr, int *order)
 {
 	unsigned long chunk, last;
 	struct xpv_snapshot *s;
 	int pnode = NUMA_NO_NODE;
 	u16 p;
 
-	if (!nr)
-		return NUMA_NO_NODE;
+	*order = -1;
 	rcu_read_lock();
 	s = rcu_dereference(xpv_snap);
-	if (s) {
+	if (s)
+		*order = s->chunk_shift - PAGE_SHIFT;
+	if (s && nr) {
 		chunk = pfn >> (s->chunk_shift - PAGE_SHIFT);
 		last = (pfn + nr - 1) >> (s->chunk_shift - PAGE_SHIFT);
 		for (; chunk <= last; chunk++) {
@@ -230,6 +231,13 @@ int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr)
 	}
 	rcu_read_unlock();
 	return pnode;
+}
+
+int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr)
+{
+	int order;
+
+	return xpv_pfn_range_layout(pfn, nr, &order);
 }
 
 int xpv_chunk_order(void)
@@ -638,12 +646,15 @@ static bool xpv_refresh(void)
 	}
 	for (chunk = 0; chunk < s->nr_chunks; chunk++)
 		if (!old || chunk >= old->nr_chunks ||
+		    old->chunk_shift != s->chunk_shift ||
 		    old->chunk_pnode[chunk] != s->chunk_pnode[chunk])
 			chunks_changed++;
 
 	rcu_assign_pointer(xpv_snap, s);
 	xpv_update_vdso(s);
 	count_vm_event(XPV_UPDATES);
+	if (chunks_changed)
+		count_vm_event(XPV_CHUNK_UPDATES);
 	trace_xpv_topology_update(s->version, s->host_version, s->nr_pnodes,
 				  cpus_changed, chunks_changed);
 	if (!old)
@@ -651,7 +662,7 @@ static bool xpv_refresh(void)
 	xpv_sysfs_update(s);
 	if (old)
 		kvfree_rcu(old, rcu);
-	xpv_mm_topology_changed();
+	xpv_mm_topology_changed(chunks_changed);
 ack:
 	/* The copy's version is one the host published, never a future one. */
 	if (wrmsrl_safe(MSR_KVM_XPV_ACK, le64_to_cpu(h->version)))

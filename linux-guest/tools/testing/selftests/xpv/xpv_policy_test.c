@@ -58,18 +58,8 @@ static long sys_mbind(void *addr, unsigned long len, int mode,
 static long sys_move_pnodes(char *buf, unsigned long n, int *nodes,
 			    int *status)
 {
-	void **addrs = calloc(n, sizeof(*addrs));
-	unsigned long i;
-	long r;
-
-	if (!addrs)
-		ksft_exit_fail_msg("out of memory\n");
-	for (i = 0; i < n; i++)
-		addrs[i] = buf + i * psize;
-	r = syscall(__NR_move_pages, 0, n, addrs, nodes, status,
-		    MPOL_MF_PNODES | (nodes ? MPOL_MF_MOVE : 0));
-	free(addrs);
-	return r < 0 ? -errno : r;
+	return move_pages_of(0, buf, n, psize, nodes, status,
+			     MPOL_MF_PNODES | (nodes ? MPOL_MF_MOVE : 0));
 }
 
 static char *new_mapping(unsigned long n)

@@ -101,6 +101,28 @@ static inline unsigned long wait_known(char *buf, unsigned long n,
 	}
 }
 
+/*
+ * move_pages(2) of process @pid's @n pages at @buf (pages of @psize):
+ * @nodes NULL queries; @flags as move_pages() takes them.  Returns 0 or
+ * the pages not moved, or -errno.
+ */
+static inline long move_pages_of(pid_t pid, char *buf, unsigned long n,
+				 long psize, int *nodes, int *status, int flags)
+{
+	void **addrs = calloc(n, sizeof(*addrs));
+	unsigned long i;
+	long r;
+
+	if (!addrs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		addrs[i] = buf + i * psize;
+	r = syscall(__NR_move_pages, pid, n, addrs, nodes, status, flags);
+	r = r < 0 ? -errno : r;
+	free(addrs);
+	return r;
+}
+
 /* The guest page frame of @addr from /proc/self/pagemap @fd, or 0. */
 static inline uint64_t page_frame(int fd, void *addr, long psize)
 {
