@@ -61,6 +61,8 @@ static int xpv_sorted_order;
 static int *xpv_cpu_seen;
 /* Bit 0: some chunk changed pnode since the re-sort last looked */
 static unsigned long xpv_resort_due;
+/* The last run cut its pass short: this one goes on with it */
+static bool xpv_resort_cont;
 
 static void xpv_alloc_work_fn(struct work_struct *work);
 static DECLARE_WORK(xpv_alloc_work, xpv_alloc_work_fn);
@@ -233,7 +235,6 @@ static bool xpv_alloc_resort(void)
 
 	if (order < 0)
 		return false;
-	count_vm_event(XPV_RESORTS);
 	if (order != xpv_sorted_order || !xpv_sorted) {
 		/* New chunk geometry: everything is unsorted. */
 		kvfree(xpv_sorted);
@@ -249,6 +250,9 @@ static bool xpv_alloc_resort(void)
 		for (c = 0; c < xpv_sorted_chunks; c++)
 			xpv_sorted[c] = XPV_NOT_SORTED;
 	}
+	if (!xpv_resort_cont)
+		count_vm_event(XPV_RESORTS);	/* a pass begins */
+	xpv_resort_cont = false;
 	for_each_populated_zone(zone) {
 		pfn = ALIGN_DOWN(zone->zone_start_pfn, MAX_ORDER_NR_PAGES);
 		end = zone_end_pfn(zone);
@@ -270,6 +274,7 @@ static bool xpv_alloc_resort(void)
 			if (done++ == XPV_RESORT_BATCH) {
 				/* Look at this block again next time. */
 				xpv_sorted[first] = XPV_NOT_SORTED;
+				xpv_resort_cont = true;
 				return true;
 			}
 			spin_lock_irqsave(&zone->lock, flags);

@@ -17,6 +17,8 @@
 
 /* xpv_pfn_range_pnode(): the range lies on more than one pnode. */
 #define XPV_PNODE_MIXED		(-2)
+/* log2 of the pages of the smallest chunk the guest takes: a PMD's */
+#define XPV_MIN_CHUNK_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 
 #ifdef CONFIG_XPV_GUEST
 

@@ -340,7 +340,7 @@ static bool xpv_table_fits(u32 off, u64 n, u32 size, u32 hsize, u32 len)
  * a MAX_PAGE_ORDER block, the unit it re-sorts when chunks move: in a
  * larger chunk only the first block would be looked at again.
  */
-#define XPV_MIN_CHUNK_SHIFT	PMD_SHIFT
+#define XPV_MIN_CHUNK_SHIFT	(PAGE_SHIFT + XPV_MIN_CHUNK_ORDER)
 #define XPV_MAX_CHUNK_SHIFT	(PAGE_SHIFT + MAX_PAGE_ORDER)
 
 static bool xpv_chunk_shift_ok(unsigned int shift)
@@ -601,6 +601,11 @@ static void xpv_ask_republish(void)
  * Take the host's current topology.  Returns false when it has to be
  * tried again later (the host kept writing, or no memory).
  */
+static u16 xpv_snap_chunk(const struct xpv_snapshot *s, unsigned long c)
+{
+	return c < s->nr_chunks ? s->chunk_pnode[c] : KVM_XPV_PNODE_UNKNOWN;
+}
+
 static bool xpv_refresh(void)
 {
 	struct xpv_snapshot *old, *s;
@@ -644,10 +649,11 @@ static bool xpv_refresh(void)
 			   s->cpu_pnode[cpu] == KVM_XPV_PNODE_UNKNOWN ?
 			   NUMA_NO_NODE : s->cpu_pnode[cpu]);
 	}
-	for (chunk = 0; chunk < s->nr_chunks; chunk++)
-		if (!old || chunk >= old->nr_chunks ||
-		    old->chunk_shift != s->chunk_shift ||
-		    old->chunk_pnode[chunk] != s->chunk_pnode[chunk])
+	/* A chunk past the end of a table has no pnode. */
+	for (chunk = 0; chunk < max(s->nr_chunks, old ? old->nr_chunks : 0);
+	     chunk++)
+		if (!old || old->chunk_shift != s->chunk_shift ||
+		    xpv_snap_chunk(old, chunk) != xpv_snap_chunk(s, chunk))
 			chunks_changed++;
 
 	rcu_assign_pointer(xpv_snap, s);

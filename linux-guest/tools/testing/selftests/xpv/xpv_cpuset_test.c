@@ -12,9 +12,11 @@
  * by it alone), on a node its cpuset forbids, as page cache a task maps
  * after joining a cpuset can be.  The test then moves those of the
  * child's pages that are on pnode 0 to pnode 1 with
- * move_pages(child, MPOL_MF_PNODES).  Each page reported moved must be
- * on pnode 1 and on guest node 1: the copy of a page goes where the
- * target's cpuset allows, whatever the pnode asked.  The guest needs
+ * move_pages(child, MPOL_MF_PNODES).  Each page that moved (it is no
+ * longer on guest node 0 and pnode 0) must be on pnode 1 and on guest
+ * node 1, at least half of them must move, and the child must read the
+ * same data after the move: the copy of a page goes where the target's
+ * cpuset allows, whatever the pnode asked.  The guest needs
  * guest nodes 0 and 1 with memory, pnode 1 memory on node 1, and a
  * cgroup2 hierarchy it can mount (CAP_SYS_ADMIN).
  */
@@ -57,12 +59,12 @@ static void make_cgroup(void)
 
 	mkdir(CGROOT, 0755);
 	if (mount("cgroup2", CGROOT, "cgroup2", 0, NULL) && errno != EBUSY)
-		ksft_exit_fail_msg("mount cgroup2 on " CGROOT ": %s\n",
-				   strerror(errno));
+		ksft_exit_skip("mount cgroup2 on " CGROOT ": %s\n",
+			       strerror(errno));
 	r = write_file(CGROOT "/cgroup.subtree_control", "+cpuset");
 	if (r)
-		ksft_exit_fail_msg("enable the cpuset controller: %s\n",
-				   strerror(-r));
+		ksft_exit_skip("no cgroup2 cpuset controller: %s\n",
+			       strerror(-r));
 	if (mkdir(CG, 0755) && errno != EEXIST)
 		ksft_exit_fail_msg("mkdir " CG ": %s\n", strerror(errno));
 	r = write_file(CG "/cpuset.mems", "1");
@@ -77,11 +79,23 @@ static long sys_move(pid_t pid, char *addr, unsigned long n, int *nodes,
 	return move_pages_of(pid, addr, n, psize, nodes, status, flags);
 }
 
-/* The child: join the cgroup, map the memfd, read it, say where, wait. */
+static unsigned long sum_pages(const char *map, unsigned long n)
+{
+	unsigned long i, sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += map[i * psize];
+	return sum;
+}
+
+/*
+ * The child: join the cgroup, map the memfd, read it, say where, wait,
+ * read it again (the copies must hold the data).
+ */
 static void child(int fd, unsigned long n, int up, int down)
 {
 	char buf[64], *map;
-	unsigned long i, sum = 0;
+	unsigned long sum;
 
 	snprintf(buf, sizeof(buf), "%d", getpid());
 	if (write_file(CG "/cgroup.procs", buf))
@@ -89,14 +103,13 @@ static void child(int fd, unsigned long n, int up, int down)
 	map = mmap(NULL, n * psize, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		_exit(3);
-	for (i = 0; i < n; i++)
-		sum += map[i * psize];
+	sum = sum_pages(map, n);
 	if (write(up, &map, sizeof(map)) != sizeof(map))
 		_exit(4);
 	/* Until the parent is done, or gone. */
 	if (read(down, buf, 1) < 0)
 		_exit(5);
-	_exit(sum == 0x5a * n ? 0 : 6);
+	_exit(sum == 0x5a * n && sum_pages(map, n) == sum ? 0 : 6);
 }
 
 int main(int argc, char **argv)
@@ -114,10 +127,10 @@ int main(int argc, char **argv)
 	psize = sysconf(_SC_PAGESIZE);
 	n = mib * 1024 * 1024 / psize;
 	if (read_sysfs("nr_pnodes") < 2)
-		ksft_exit_fail_msg("XPV is not active with two pnodes (nr_pnodes %ld)\n",
-				   read_sysfs("nr_pnodes"));
+		ksft_exit_skip("XPV is not active with two pnodes (nr_pnodes %ld)\n",
+			       read_sysfs("nr_pnodes"));
 	if (access("/sys/devices/system/node/node1", F_OK))
-		ksft_exit_fail_msg("the guest has no node 1 (static vNUMA)\n");
+		ksft_exit_skip("the guest has no node 1 (static vNUMA)\n");
 	ksft_set_plan(2);
 
 	CPU_ZERO(&cpus);
@@ -200,10 +213,14 @@ int main(int argc, char **argv)
 		if (sys_move(pid, addr, n, NULL, node, 0) ||
 		    sys_move(pid, addr, n, NULL, pnode, MPOL_MF_PNODES))
 			ksft_exit_fail_msg("move_pages(child, query) after the move\n");
+		/*
+		 * Where each page is now, not the status array: a batch that
+		 * partly failed leaves no status for any of its pages.
+		 */
 		for (i = 0; i < asked; i++) {
 			unsigned long k = target[i];
 
-			if (status[i] != 1) {
+			if (node[k] == 0 && pnode[k] == 0) {
 				stayed++;
 				continue;
 			}
