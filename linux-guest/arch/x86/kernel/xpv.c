@@ -597,15 +597,16 @@ static void xpv_ask_republish(void)
 			      msecs_to_jiffies(xpv_republish_ms));
 }
 
-/*
- * Take the host's current topology.  Returns false when it has to be
- * tried again later (the host kept writing, or no memory).
- */
+/* The pnode entry of chunk @c in @s: unknown past the end of its table. */
 static u16 xpv_snap_chunk(const struct xpv_snapshot *s, unsigned long c)
 {
 	return c < s->nr_chunks ? s->chunk_pnode[c] : KVM_XPV_PNODE_UNKNOWN;
 }
 
+/*
+ * Take the host's current topology.  Returns false when it has to be
+ * tried again later (the host kept writing, or no memory).
+ */
 static bool xpv_refresh(void)
 {
 	struct xpv_snapshot *old, *s;

@@ -65,13 +65,13 @@ lab_check "no warning, BUG or oops in L2's kernel log" \
 	sh -c '! dmesg | grep -E "WARNING|BUG|Oops|corruption|Bad page"'
 grep '^xpv_' /proc/vmstat | sed 's/^/XPVLAB # L2:   vmstat /'
 if [ "$LAB_XPV" != 0 ]; then
-	local=$(awk '$1 == "xpv_alloc_local" {print $2}' /proc/vmstat)
+	vm() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
+	local=$(vm xpv_alloc_local)
 	lab_check "allocations were served locally (xpv_alloc_local $local)" \
 		test "${local:-0}" -gt 0
 	# A topology that moved only vCPUs costs no pass over memory: the
-	# re-sort runs only after topologies that changed chunks (512 MiB
-	# is one pass of at most 4 GiB each, so no pass continues).
-	vm() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
+	# re-sort runs only after topologies that changed chunks (a pass
+	# cut short and finished by the next run counts once).
 	upd=$(vm xpv_updates) chk=$(vm xpv_chunk_updates) res=$(vm xpv_resorts)
 	lab_check "the re-sort ran only after chunks moved: xpv_resorts $res <= xpv_chunk_updates $chk (of $upd updates)" \
 		test "${res:-x}" -le "${chk:-0}" -a "${chk:-0}" -lt "${upd:-0}"
