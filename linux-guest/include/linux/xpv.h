@@ -45,6 +45,16 @@ int xpv_pfn_range_pnode(unsigned long pfn, unsigned long nr);
 int xpv_pfn_range_layout(unsigned long pfn, unsigned long nr, int *order);
 /* The host's distance between two pnodes, 0 for invalid ids. */
 int xpv_pnode_distance(int from, int to);
+/* @pnode is a host node this guest can be placed on now. */
+bool xpv_pnode_online(int pnode);
+/* Pnode ids are below this, for the guest's whole life (the ABI's limit). */
+unsigned int xpv_pnode_ids(void);
+struct cpumask;
+/*
+ * The vCPUs on @pnode now, an empty mask for an invalid id.  Valid until
+ * the caller's rcu_read_unlock().
+ */
+const struct cpumask *xpv_pnode_cpumask(int pnode);
 /* log2 of the pages in a chunk, or -1 while XPV is not active. */
 int xpv_chunk_order(void);
 
@@ -79,6 +89,13 @@ static inline int xpv_pfn_range_layout(unsigned long pfn, unsigned long nr,
 }
 
 static inline int xpv_pnode_distance(int from, int to) { return 0; }
+static inline bool xpv_pnode_online(int pnode) { return false; }
+static inline unsigned int xpv_pnode_ids(void) { return 0; }
+struct cpumask;
+static inline const struct cpumask *xpv_pnode_cpumask(int pnode)
+{
+	return NULL;
+}
 static inline int xpv_chunk_order(void) { return -1; }
 struct page;
 /* Never called: there are no pnode policies without XPV. */

@@ -50,6 +50,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/numa_balancing.h>
 #include <linux/slab.h>
 #include <linux/syscore_ops.h>
 #include <linux/sysfs.h>
@@ -265,6 +266,29 @@ int xpv_pnode_distance(int from, int to)
 		d = s->distance[from * s->nr_pnodes + to];
 	rcu_read_unlock();
 	return d;
+}
+
+bool xpv_pnode_online(int pnode)
+{
+	return xpv_pnode_distance(pnode, pnode) != 0;
+}
+
+unsigned int xpv_pnode_ids(void)
+{
+	return KVM_XPV_MAX_PNODES;
+}
+
+static const struct cpumask *xpv_pnode_cpus(const struct xpv_snapshot *s,
+					    unsigned int pnode);
+
+const struct cpumask *xpv_pnode_cpumask(int pnode)
+{
+	struct xpv_snapshot *s = rcu_dereference_check(xpv_snap,
+						       rcu_read_lock_any_held());
+
+	if (!s || pnode < 0 || pnode >= s->nr_pnodes)
+		return cpu_none_mask;
+	return xpv_pnode_cpus(s, pnode);
 }
 
 /* Notification */
@@ -597,6 +621,16 @@ static void xpv_ask_republish(void)
 			      msecs_to_jiffies(xpv_republish_ms));
 }
 
+/* The pnodes of @s the host can place this guest on (ids have holes). */
+static unsigned int xpv_online_pnodes(const struct xpv_snapshot *s)
+{
+	unsigned int p, n = 0;
+
+	for (p = 0; p < s->nr_pnodes; p++)
+		n += s->distance[p * s->nr_pnodes + p] != 0;
+	return n;
+}
+
 /* The pnode entry of chunk @c in @s: unknown past the end of its table. */
 static u16 xpv_snap_chunk(const struct xpv_snapshot *s, unsigned long c)
 {
@@ -670,6 +704,7 @@ static bool xpv_refresh(void)
 	if (old)
 		kvfree_rcu(old, rcu);
 	xpv_mm_topology_changed(chunks_changed);
+	numab_pnodes_changed(xpv_online_pnodes(s));
 ack:
 	/* The copy's version is one the host published, never a future one. */
 	if (wrmsrl_safe(MSR_KVM_XPV_ACK, le64_to_cpu(h->version)))
@@ -911,6 +946,8 @@ static int __init xpv_guest_init(void)
 		goto out;
 	}
 	xpv_sysfs_init();
+	/* Before user space: the fault statistics are sized by it. */
+	numab_use_pnodes();
 	/* The registration's notification may already be queued: harmless. */
 	if (!xpv_refresh()) {
 		xpv_retry_ms = XPV_RETRY_MIN_MS;

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xpv_numab_test: NUMA balancing on pnodes, in a guest with XPV active
+ * and two pnodes, while its host moves things on the test's cue.
+ *
+ *   xpv_numab_test vcpu [MIB]
+ *	Follow the vCPU.  Pinned to vCPU 0, the test writes MIB MiB (default
+ *	64), which the pnode allocator puts on vCPU 0's pnode, and asks the
+ *	host to move vCPU 0 to the other pnode.  Reading the buffer over and
+ *	over, it then waits up to 60 s for 95% of it to be on vCPU 0's new
+ *	pnode, and prints the time that took.
+ *   xpv_numab_test memory [MIB]
+ *	Follow the memory.  The test writes MIB MiB and asks the host to move
+ *	it to the pnode the test is not running on, held there until the
+ *	host has; then, unpinned, within 60 s 95% of the buffer must be on
+ *	the pnode the test runs on: the task went to its memory, or the
+ *	memory came to the task.
+ *   xpv_numab_test churn [MIB]
+ *	Two processes read MIB MiB each, unpinned, for 30 s while the host
+ *	swaps the vCPUs' nodes as fast as it can: balancing must keep
+ *	working (hinting faults are taken) and the kernel quiet (the lab
+ *	checks its log; a debug kernel's checkers report there).
+ *
+ * The first two then check that the task prefers that pnode, or none yet
+ * (placement runs at a hinting fault, and a task whose pages are local
+ * may take none), read the buffer for 30 s more, in which fewer than 1%
+ * of its pages may migrate and the test must run on that pnode for 90%
+ * of its passes (no ping-pong), and list the buffer's pages for the host
+ * to check where they really are.  Cues to the host, on stdout:
+ *   "XPVSYNC numab move-vcpu 0"	move vCPU 0 to the other host node
+ *   XPVPAGES lines, "XPVSYNC numab move-pages P"
+ *					move the listed pages to host node P
+ *   "XPVSYNC numab apart"		vCPUs 0 and 1 back on different nodes
+ *   "XPVSYNC numab churn", "XPVSYNC numab churn-done"
+ *					swap the vCPUs' nodes between the two
+ *   XPVPAGES lines, "XPVSYNC numab listed vcpu|memory P"
+ *					check that 95% of them are on node P
+ * The guest needs the lab's pnode ids (host node ids 0 and 1), vCPU 0 and
+ * vCPU 1 on different pnodes at the start, free memory on both, and
+ * kernel.numa_balancing left as XPV sets it.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "../kselftest.h"
+#include "xpv_util.h"
+
+#define BOUND_S		60	/* to follow */
+#define QUIET_S		30	/* after following: no ping-pong */
+#define CUE_S		300	/* for the host to act on a cue */
+
+static long psize, nr_pnodes;
+static unsigned long n;		/* pages in the buffer */
+static char *buf;
+static int *status;
+
+/* The number in file @path, or after key @name in it; -1 if none. */
+static long read_long(const char *path, const char *name)
+{
+	char key[64];
+	long v, found = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!name) {
+		if (fscanf(f, "%ld", &v) == 1)
+			found = v;
+	} else {
+		while (fscanf(f, "%63s %ld", key, &v) == 2)
+			if (!strcmp(key, name)) {
+				found = v;
+				break;
+			}
+	}
+	fclose(f);
+	return found;
+}
+
+static long migrated(void)
+{
+	return read_long("/proc/vmstat", "numa_pages_migrated");
+}
+
+/* The pages of the buffer on @pnode now, by the guest's view. */
+static unsigned long on_pnode(int pnode)
+{
+	unsigned long i, k = 0;
+	long r;
+
+	r = move_pages_of(0, buf, n, psize, NULL, status, MPOL_MF_PNODES);
+	if (r)
+		ksft_exit_fail_msg("move_pages(MPOL_MF_PNODES) query: %s\n",
+				   strerror(-r));
+	for (i = 0; i < n; i++)
+		k += status[i] == pnode;
+	return k;
+}
+
+static int here(void)
+{
+	return cpu_pnode(sched_getcpu(), nr_pnodes);
+}
+
+/* What the reads sum to: kept, so that they are not optimised away. */
+unsigned long sink;
+
+/* Read every cache line of the buffer once. */
+static void read_pass(void)
+{
+	unsigned long i, sum = 0;
+
+	for (i = 0; i < n * psize; i += 64)
+		sum += buf[i];
+	sink += sum;
+}
+
+/* Wait up to @secs for @cond(@arg); returns whether it held. */
+static int wait_until(int (*cond)(int), int arg, double secs)
+{
+	double end = now() + secs;
+
+	while (!cond(arg)) {
+		if (now() >= end)
+			return 0;
+		usleep(200000);
+	}
+	return 1;
+}
+
+static int vcpu0_left(int pnode)
+{
+	return cpu_pnode(0, nr_pnodes) >= 0 && cpu_pnode(0, nr_pnodes) != pnode;
+}
+
+static int vcpus_apart(int unused)
+{
+	int p0 = cpu_pnode(0, nr_pnodes), p1 = cpu_pnode(1, nr_pnodes);
+
+	return p0 >= 0 && p1 >= 0 && p0 != p1;
+}
+
+static int buffer_on(int pnode)
+{
+	return on_pnode(pnode) * 100 >= n * 95;
+}
+
+/* List the buffer's pages with their pnodes, for the host. */
+static void list_pages(void)
+{
+	struct page_pnode *pages = calloc(n, sizeof(*pages));
+	unsigned long i;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (!pages || fd < 0)
+		ksft_exit_fail_msg("page list: %s\n", strerror(errno));
+	move_pages_of(0, buf, n, psize, NULL, status, MPOL_MF_PNODES);
+	for (i = 0; i < n; i++) {
+		pages[i].pfn = page_frame(fd, buf + i * psize, psize);
+		pages[i].pnode = status[i];
+	}
+	close(fd);
+	print_page_ranges(pages, n);
+	free(pages);
+}
+
+/*
+ * Read the buffer until 95% of it is on the pnode the test runs on, for
+ * at most BOUND_S.  Returns that pnode, or -1; *@secs: the time taken.
+ */
+static int follow(const char *what, double *secs, int *from)
+{
+	double t0 = now(), last = 0;
+	long m0 = migrated();
+	unsigned long k = 0;
+	int p = -1;
+
+	/* where most of the buffer is at the start */
+	*from = on_pnode(0) * 2 >= n ? 0 : 1;
+
+	while (now() - t0 < BOUND_S) {
+		read_pass();
+		if (now() - last < 1)
+			continue;
+		last = now();
+		p = here();
+		k = on_pnode(p);
+		ksft_print_msg("%s: %5.1f s: %lu of %lu pages on pnode %d (here), %ld migrated\n",
+			       what, now() - t0, k, n, p, migrated() - m0);
+		if (k * 100 >= n * 95) {
+			*secs = now() - t0;
+			return p;
+		}
+	}
+	ksft_print_msg("%s: after %d s, %lu of %lu pages on pnode %d, where the test runs\n",
+		       what, BOUND_S, k, n, p);
+	return -1;
+}
+
+/*
+ * QUIET_S of reading on pnode @p: no page ping-pong, and the test stays
+ * on @p.  An unpinned task whose pages are all local takes no more
+ * hinting faults, so nothing may make @p its preferred pnode, and the
+ * idle balancer may still pull it away for a while as it would upstream:
+ * 90% of the passes on @p are asked, and the rest printed.
+ */
+static void quiet(const char *what, int p)
+{
+	long m0 = migrated(), m;
+	double t0 = now();
+	unsigned long k, passes = 0, away = 0;
+
+	while (now() - t0 < QUIET_S) {
+		read_pass();
+		passes++;
+		away += here() != p;
+	}
+	m = migrated() - m0;
+	k = on_pnode(p);
+	ksft_test_result(m * 100 < (long)n && away * 10 <= passes &&
+			 k * 100 >= n * 95,
+			 "%s: in the next %d s, %ld pages migrated (under %lu wanted), the test ran %lu of %lu passes off pnode %d (10%% at most), %lu of %lu pages there\n",
+			 what, QUIET_S, m, n / 100, away, passes, p, k, n);
+}
+
+static void show_sched(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/sched", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "numa_preferred_nid") ||
+		    strstr(line, "current_pnode") ||
+		    strstr(line, "numa_pages_migrated"))
+			ksft_print_msg("/proc/self/sched: %s", line);
+	if (f)
+		fclose(f);
+}
+
+/* The task's preferred (p)node in /proc/self/sched, or -2. */
+static long preferred(void)
+{
+	char line[256], *colon;
+	FILE *f = fopen("/proc/self/sched", "r");
+	long v = -2;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		if (!strncmp(line, "numa_preferred_nid", 18) && colon)
+			v = strtol(colon + 1, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void alloc_buffer(unsigned long mib)
+{
+	n = (mib << 20) / psize;
+	buf = mmap(NULL, n * psize, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	status = calloc(n, sizeof(*status));
+	if (buf == MAP_FAILED || !status)
+		ksft_exit_fail_msg("%lu MiB: %s\n", mib, strerror(errno));
+	memset(buf, 1, n * psize);
+	if (wait_known(buf, n, psize, 30))
+		ksft_exit_fail_msg("pages of the buffer without a pnode after 30 s\n");
+}
+
+static void balancing_on(void)
+{
+	long nb = read_long("/proc/sys/kernel/numa_balancing", NULL);
+
+	ksft_test_result(nb == 1,
+			 "kernel.numa_balancing is %ld with %ld pnodes, XPV turned it on\n",
+			 nb, nr_pnodes);
+}
+
+static void test_vcpu(unsigned long mib)
+{
+	cpu_set_t set;
+	double secs = 0;
+	int p0, p1, from;
+
+	ksft_set_plan(6);
+	balancing_on();
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		ksft_exit_fail_msg("pin to vCPU 0: %s\n", strerror(errno));
+	p0 = cpu_pnode(0, nr_pnodes);
+	alloc_buffer(mib);
+	ksft_test_result(buffer_on(p0), "%lu MiB written on vCPU 0: on its pnode %d\n",
+			 mib, p0);
+
+	printf("XPVSYNC numab move-vcpu 0\n");
+	fflush(stdout);
+	ksft_test_result(wait_until(vcpu0_left, p0, CUE_S),
+			 "the host moved vCPU 0 from pnode %d to pnode %d\n",
+			 p0, cpu_pnode(0, nr_pnodes));
+	p1 = follow("vcpu", &secs, &from);
+	ksft_test_result(p1 >= 0 && p1 != p0,
+			 "95%% of the buffer followed vCPU 0 to pnode %d in %.1f s (bound %d s)\n",
+			 p1, secs, BOUND_S);
+	if (p1 >= 0)
+		printf("XPVNUMAB follow-vcpu seconds-to-95%% %.1f\n", secs);
+	show_sched();
+	ksft_test_result(p1 >= 0 && (preferred() == p1 || preferred() == -1),
+			 "the task prefers pnode %d or none yet (/proc/self/sched says %ld)\n",
+			 p1, preferred());
+	quiet("vcpu", p1 >= 0 ? p1 : cpu_pnode(0, nr_pnodes));
+	list_pages();
+	printf("XPVSYNC numab listed vcpu %d\n", cpu_pnode(0, nr_pnodes));
+	fflush(stdout);
+}
+
+static void test_memory(unsigned long mib)
+{
+	cpu_set_t all, one;
+	double secs = 0;
+	int p, away, p1, from;
+
+	ksft_set_plan(5);
+	balancing_on();
+	printf("XPVSYNC numab apart\n");
+	fflush(stdout);
+	if (!wait_until(vcpus_apart, 0, CUE_S))
+		ksft_exit_fail_msg("vCPUs 0 and 1 still on one pnode after %d s\n", CUE_S);
+	/*
+	 * Held on one vCPU until the host has moved the memory away: a
+	 * wakeup elsewhere in the meantime would move the task to its
+	 * memory with no balancing at all.
+	 */
+	if (sched_getaffinity(0, sizeof(all), &all))
+		ksft_exit_fail_msg("sched_getaffinity: %s\n", strerror(errno));
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		ksft_exit_fail_msg("pin: %s\n", strerror(errno));
+	alloc_buffer(mib);
+	p = here();
+	away = !p;
+	ksft_print_msg("the test runs on pnode %d; the host moves its %lu MiB to pnode %d\n",
+		       p, mib, away);
+	list_pages();
+	printf("XPVSYNC numab move-pages %d\n", away);
+	fflush(stdout);
+	ksft_test_result(wait_until(buffer_on, away, CUE_S),
+			 "the host moved 95%% of the buffer to pnode %d\n", away);
+	if (sched_setaffinity(0, sizeof(all), &all))
+		ksft_exit_fail_msg("unpin: %s\n", strerror(errno));
+	p1 = follow("memory", &secs, &from);
+	ksft_test_result(p1 >= 0,
+			 "95%% of the buffer is where the test runs after %.1f s (bound %d s): %s\n",
+			 secs, BOUND_S, p1 < 0 ? "neither" : p1 == from ?
+			 "the task went to its memory" : "the memory came to the task");
+	if (p1 >= 0)
+		printf("XPVNUMAB follow-memory seconds-to-95%% %.1f %s\n", secs,
+		       p1 == from ? "task-moved" : "memory-moved");
+	show_sched();
+	ksft_test_result(p1 >= 0 && (preferred() == p1 || preferred() == -1),
+			 "the task prefers pnode %d or none yet (/proc/self/sched says %ld)\n",
+			 p1, preferred());
+	quiet("memory", p1 >= 0 ? p1 : here());
+	list_pages();
+	printf("XPVSYNC numab listed memory %d\n", here());
+	fflush(stdout);
+}
+
+static void test_churn(unsigned long mib)
+{
+	long f0 = read_long("/proc/vmstat", "numa_hint_faults");
+	long m0 = migrated(), f;
+	int i, st, ok = 0;
+	pid_t pid[2];
+	double t0;
+
+	ksft_set_plan(2);
+	balancing_on();
+	printf("XPVSYNC numab churn\n");
+	fflush(stdout);
+	/* the host swaps from when it sees the cue */
+	if (!wait_until(vcpu0_left, cpu_pnode(0, nr_pnodes), CUE_S))
+		ksft_exit_fail_msg("vCPU 0 did not change pnode within %d s\n", CUE_S);
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+		if (!pid[i]) {
+			alloc_buffer(mib);
+			for (t0 = now(); now() - t0 < QUIET_S;)
+				read_pass();
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		ok += waitpid(pid[i], &st, 0) == pid[i] && WIFEXITED(st) &&
+		      !WEXITSTATUS(st);
+	printf("XPVSYNC numab churn-done\n");
+	fflush(stdout);
+	f = read_long("/proc/vmstat", "numa_hint_faults") - f0;
+	ksft_test_result(ok == 2 && f > 0,
+			 "2 readers of %lu MiB for %d s under vCPU swaps: %d finished, %ld hinting faults, %ld pages migrated\n",
+			 mib, QUIET_S, ok, f, migrated() - m0);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long mib = argc > 2 ? strtoul(argv[2], NULL, 0) : 64;
+
+	ksft_print_header();
+	psize = sysconf(_SC_PAGESIZE);
+	nr_pnodes = read_sysfs("nr_pnodes");
+	if (nr_pnodes < 2)
+		ksft_exit_skip("XPV with two pnodes needed (nr_pnodes %ld)\n", nr_pnodes);
+	if (argc < 2 || !mib || mib > 1024 ||
+	    (strcmp(argv[1], "vcpu") && strcmp(argv[1], "memory") &&
+	     strcmp(argv[1], "churn")))
+		ksft_exit_fail_msg("usage: xpv_numab_test vcpu|memory|churn [MIB]\n");
+	if (!strcmp(argv[1], "vcpu"))
+		test_vcpu(mib);
+	else if (!strcmp(argv[1], "memory"))
+		test_memory(mib);
+	else
+		test_churn(mib);
+	ksft_finished();
+}
