@@ -86,7 +86,8 @@ lab_stage() {
 	shift 2
 	needs="$kstage qemu tools"
 	case $scenario in
-	kvm-selftests | guest-topology | guest-pages | guest-alloc | guest-vnuma)
+	kvm-selftests | guest-topology | guest-pages | guest-alloc | guest-vnuma | \
+	guest-numab)
 		needs="$needs selftests" ;;
 	libvirt) needs="$needs rootfs" ;;
 	esac
@@ -103,6 +104,7 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-pages" guest-pages
 	lab_stage "$1guest-alloc" guest-alloc
 	lab_stage "$1guest-vnuma" guest-vnuma
+	lab_stage "$1guest-numab" guest-numab
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate

@@ -5,13 +5,16 @@
  *   xpv-pagecheck stripe PID NODE
  *       move the present pages of every other 2 MiB chunk (the odd ones)
  *       of QEMU process PID's guest RAM to host node NODE
+ *   xpv-pagecheck move PID NODE
+ *       read "XPVPAGES <pfn> <count> <pnode>" lines and move those guest
+ *       page frames of QEMU process PID to host node NODE
  *   xpv-pagecheck check PID [PAGES [NODES]]
  *       read "XPVPAGES <pfn> <count> <pnode>" lines (what the guest says:
  *       <count> guest page frames from <pfn> on are on pnode <pnode>;
  *       other text, and a prefix before XPVPAGES, are ignored) and compare
  *       each page with the host node move_pages(2) finds it on
  *
- * stripe exits 1 if it moved nothing.  check prints what agrees and what
+ * stripe and move exit 1 if they moved nothing.  check prints what agrees and what
  * does not, and exits 1 unless every page the guest named is present on
  * the node it said, the guest named PAGES pages (if given, not 0) on at
  * least NODES nodes (if given), and every XPVPAGES line was well formed.
@@ -84,6 +87,54 @@ static int stripe(int node)
 	return !moved;
 }
 
+/*
+ * The next well-formed "XPVPAGES <pfn> <count> <pnode>" line on stdin:
+ * 1, or 0 at the end.  Malformed ones are counted in *@malformed.
+ */
+static int next_range(unsigned long *pfn, unsigned long *n, int *pnode,
+		      unsigned long *malformed)
+{
+	char line[512], *p, end;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		p = strstr(line, "XPVPAGES ");
+		if (!p)
+			continue;
+		/* A console may break a line: count it, do not guess. */
+		if (sscanf(p, "XPVPAGES %lu %lu %d%c", pfn, n, pnode, &end) != 4 ||
+		    end != '\n' || !*n) {
+			if ((*malformed)++ < 5)
+				printf("  malformed: %s", p);
+			continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int move_listed(int node)
+{
+	unsigned long pfn, n, i, k = 0, pages = 0, moved = 0, malformed = 0;
+	int pnode;
+
+	while (next_range(&pfn, &n, &pnode, &malformed)) {
+		for (i = 0; i < n && pfn + i >= pfn &&
+			    pfn + i < ram_size / psize; i++) {
+			addr[k++] = (void *)(ram + (pfn + i) * psize);
+			pages++;
+			if (k == BATCH) {
+				moved += move_batch(k, node);
+				k = 0;
+			}
+		}
+	}
+	if (k)
+		moved += move_batch(k, node);
+	printf("%lu listed guest pages (malformed lines %lu): %lu now on host node %d\n",
+	       pages, malformed, moved, node);
+	return !moved || malformed;
+}
+
 struct tally {
 	unsigned long pages, agree, disagree, absent, outside, malformed;
 	unsigned long said[MAX_NODES], has[MAX_NODES];
@@ -140,22 +191,10 @@ static int check(unsigned long want_pages, int want_nodes)
 {
 	static struct tally t;
 	unsigned long pfn, n;
-	char line[512], *p, end;
 	int pnode, node, nodes = 0;
 
-	while (fgets(line, sizeof(line), stdin)) {
-		p = strstr(line, "XPVPAGES ");
-		if (!p)
-			continue;
-		/* A console may break a line: count it, do not guess. */
-		if (sscanf(p, "XPVPAGES %lu %lu %d%c", &pfn, &n, &pnode, &end) != 4 ||
-		    end != '\n' || !n) {
-			if (t.malformed++ < 5)
-				printf("  malformed: %s", p);
-			continue;
-		}
+	while (next_range(&pfn, &n, &pnode, &t.malformed))
 		check_range(&t, pfn, n, pnode);
-	}
 	printf("pages %lu: agree %lu, disagree %lu, not present on the host %lu, outside guest RAM %lu, malformed lines %lu\n",
 	       t.pages, t.agree, t.disagree, t.absent, t.outside, t.malformed);
 	for (node = 0; node < MAX_NODES; node++) {
@@ -178,8 +217,10 @@ int main(int argc, char **argv)
 
 	psize = sysconf(_SC_PAGESIZE);
 	if (!(argc == 4 && !strcmp(argv[1], "stripe")) &&
+	    !(argc == 4 && !strcmp(argv[1], "move")) &&
 	    !(argc >= 3 && argc <= 5 && !strcmp(argv[1], "check"))) {
 		fprintf(stderr, "usage: xpv-pagecheck stripe PID NODE\n"
+				"       xpv-pagecheck move PID NODE < guest's XPVPAGES lines\n"
 				"       xpv-pagecheck check PID [PAGES [NODES]] < guest's XPVPAGES lines\n");
 		return 2;
 	}
@@ -195,6 +236,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "stripe"))
 		return stripe(atoi(argv[3]));
+	if (!strcmp(argv[1], "move"))
+		return move_listed(atoi(argv[3]));
 	return check(argc > 3 ? strtoul(argv[3], NULL, 0) : 0,
 		     argc > 4 ? atoi(argv[4]) : 0);
 }

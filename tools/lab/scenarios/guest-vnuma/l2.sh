@@ -1,5 +1,10 @@
 # L2 half of guest-vnuma (see l1.sh).
 lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
+# What is checked here is where the allocator and move_pages() put pages;
+# the guest's NUMA balancing (on with two pnodes) would move them between
+# the test's steps.  guest-numab tests the balancing.
+lab_check "guest NUMA balancing off for this test" \
+	sh -c 'echo 0 >/proc/sys/kernel/numa_balancing'
 lab_check "L2 has guest nodes 0 and 1, with memory" \
 	grep -qx '0-1' /sys/devices/system/node/has_memory
 echo "XPVSYNC vnuma up"

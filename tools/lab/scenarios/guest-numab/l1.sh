@@ -1,0 +1,87 @@
+# NUMA balancing on pnodes: memory and tasks follow the host's moves.
+# L2 (XPV, UMA, 2 vCPUs, 512 MiB) starts with vCPU 0 on L1 node 0,
+# vCPU 1 on node 1 and its RAM on node 0; L1 then moves every other
+# 2 MiB chunk of it to node 1, so both pnodes have free memory.  L1's
+# own NUMA balancing is off: it would move L2's memory itself.
+#
+# Follow the vCPU: xpv_numab_test, pinned to vCPU 0, writes 64 MiB
+# (on pnode 0) and asks L1 to move vCPU 0 to node 1; 95% of the buffer
+# must follow it there within 60 s, and stay (under 1% of it migrating
+# in 30 s more).  Follow the memory: vCPUs apart again, the test writes
+# 64 MiB unpinned, L1 moves those pages to the other node; within 60 s
+# 95% of the buffer must be on the pnode the test runs on.  After each,
+# L1 pauses L2 and checks every page L2 lists against where L1 keeps
+# it (move_pages on QEMU's memory), and that 95% of them are on the
+# pnode L2 says the test ends on.  Churn: two readers balance while L1
+# swaps the vCPUs' nodes every 100 ms.
+LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
+LAB_L2_PREFIX="numactl --membind=0"
+
+lab_check "L1's own NUMA balancing off (kernel.numa_balancing=0)" \
+	sh -c 'echo 0 >/proc/sys/kernel/numa_balancing'
+lab_l2_start_apart -mem-prealloc
+lab_check "L2 is up" lab_l2_wait_line 300 '^XPVSYNC numab up'
+lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
+	xpv-pagecheck stripe "$(lab_l2_pid)" 1
+
+# block N: the XPVPAGES lines L2 printed before its Nth "XPVSYNC numab
+# <cue>" line of any cue.
+block() {
+	tr -d '\r' </tmp/l2.out | awk -v want="$1" '
+		/^XPVPAGES / { b = b $0 "\n"; next }
+		/^XPVSYNC numab / { if (++n == want) { printf "%s", b; exit } b = "" }'
+}
+cue_n() { tr -d '\r' </tmp/l2.out | grep -c '^XPVSYNC numab '; }
+
+# listed_on N NODE: with L2 paused, every page of block N is where L2
+# says, and 95% of them are on L1 node NODE.
+listed_on() {
+	_out=$(block "$1" | xpv-pagecheck check "$(lab_l2_pid)")
+	_rc=$?
+	echo "$_out"
+	_all=$(echo "$_out" | sed -n 's/^pages \([0-9]*\):.*/\1/p')
+	_on=$(echo "$_out" | sed -n "s/^  node $2: .* the host has \([0-9]*\) of them/\1/p")
+	echo "host: ${_on:-0} of ${_all:-0} listed pages on node $2 (95% wanted)"
+	[ "$_rc" = 0 ] && [ "${_all:-0}" -gt 0 ] && [ $((${_on:-0} * 100)) -ge $((_all * 95)) ]
+}
+
+check_listed() { # WHAT
+	lab_check "L2 listed its pages after following the $1" \
+		lab_l2_wait_line 600 "^XPVSYNC numab listed $1 "
+	_p=$(tr -d '\r' </tmp/l2.out | sed -n "s/^XPVSYNC numab listed $1 \([0-9]*\)/\1/p")
+	_n=$(tr -d '\r' </tmp/l2.out | grep '^XPVSYNC numab ' | grep -n "listed $1 " | cut -d: -f1)
+	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
+	lab_check "by L1's move_pages(), L2's pages are where it says, and 95% on node $_p (follow the $1)" \
+		listed_on "$_n" "$_p"
+	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
+}
+
+lab_check "L2 asks for vCPU 0 to move" lab_l2_wait_line 600 '^XPVSYNC numab move-vcpu 0'
+lab_check "move vCPU 0 (thread $(lab_vcpu_tid 0)) to L1 node 1" \
+	taskset -p -c "$(cat /sys/devices/system/node/node1/cpulist)" "$(lab_vcpu_tid 0)"
+check_listed vcpu
+
+lab_check "L2 asks for its vCPUs apart again" lab_l2_wait_line 600 '^XPVSYNC numab apart'
+lab_check "pin vCPU 0 to node 0, vCPU 1 to node 1" lab_l2_pin_apart
+lab_check "L2 lists the pages to move" lab_l2_wait_line 600 '^XPVSYNC numab move-pages '
+to=$(tr -d '\r' </tmp/l2.out | sed -n 's/^XPVSYNC numab move-pages \([0-9]*\)/\1/p')
+block "$(cue_n)" >/tmp/numab.move
+lab_check "xpv-pagecheck move: the $(wc -l </tmp/numab.move) page ranges L2 listed to node $to" \
+	xpv-pagecheck move "$(lab_l2_pid)" "$to" </tmp/numab.move
+check_listed memory
+
+# Churn: L1 swaps the vCPUs' nodes every 100 ms while two readers in L2
+# balance; the kernels must stay quiet (the debug kernel's checkers).
+lab_check "L2 starts its churn" lab_l2_wait_line 600 '^XPVSYNC numab churn[[:space:]]*$'
+swaps=0
+until tr -d '\r' </tmp/l2.out | grep -q '^XPVSYNC numab churn-done' ||
+	[ -f /tmp/l2.rc ] || [ $swaps -ge 3000 ]; do
+	if [ $((swaps % 2)) = 0 ]; then a=1 b=0; else a=0 b=1; fi
+	taskset -p -c "$(lab_node_cpu $a)" "$t0" >/dev/null &&
+		taskset -p -c "$(lab_node_cpu $b)" "$t1" >/dev/null
+	swaps=$((swaps + 1))
+	sleep 0.1
+done
+lab_check "L1 swapped L2's vCPUs' nodes at least 20 times during the churn ($swaps)" \
+	test $swaps -ge 20
+lab_check "L2 ran to completion" lab_l2_done
