@@ -270,6 +270,25 @@ static int cmd_list(void)
 	return for_each_vm(list_one, NULL);
 }
 
+/*
+ * Host NUMA balancing moves an XPV VM's memory towards its vCPU threads
+ * while the guest balances on the pnodes it is told: the two fight.
+ */
+static void warn_host_balancing(const struct vm *vm)
+{
+	FILE *f = fopen("/proc/sys/kernel/numa_balancing", "r");
+	int mode = 0;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &mode) != 1)
+		mode = 0;
+	fclose(f);
+	if (vm->xpv && mode)
+		fprintf(stderr, "xpvctl: warning: host NUMA balancing is on (kernel.numa_balancing=%d): it moves %s's memory while the guest balances on XPV's pnodes; set it to 0\n",
+			mode, vm->name);
+}
+
 static int cmd_show(const char *name, int json)
 {
 	static char text[QMP_LINE_MAX];
@@ -279,6 +298,8 @@ static int cmd_show(const char *name, int json)
 	if (json) {
 		vm_qmp(&vm, "{\"execute\":\"query-xpv\"}");
 		printf("%s\n", reply);
+		fflush(stdout);
+		warn_host_balancing(&vm);
 		return 0;
 	}
 	vm_qmp(&vm, "{\"execute\":\"human-monitor-command\","
@@ -301,6 +322,8 @@ static int cmd_show(const char *name, int json)
 	}
 	*d = '\0';
 	printf("VM %s (pid %d)\n%s", vm.name, vm.pid, text);
+	fflush(stdout);
+	warn_host_balancing(&vm);
 	return 0;
 }
 
