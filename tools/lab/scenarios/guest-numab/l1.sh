@@ -13,7 +13,8 @@
 # L1 pauses L2 and checks every page L2 lists against where L1 keeps
 # it (move_pages on QEMU's memory), and that 95% of them are on the
 # pnode L2 says the test ends on.  Churn: two readers balance while L1
-# swaps the vCPUs' nodes every 100 ms.
+# swaps the vCPUs' nodes every 100 ms.  Control: the vCPU move again, in
+# an L2 with xpv=off.
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
 LAB_L2_PREFIX="numactl --membind=0"
 
@@ -85,3 +86,25 @@ done
 lab_check "L1 swapped L2's vCPUs' nodes at least 20 times during the churn ($swaps)" \
 	test $swaps -ge 20
 lab_check "L2 ran to completion" lab_l2_done
+
+# Control: the same vCPU move in an L2 booted with xpv=off, a UMA guest
+# that knows nothing of L1's nodes: its memory stays where L1 put it.
+# The figures are printed; only "no XPV" is asserted.
+LAB_L2_APPEND="$LAB_L2_APPEND xpv=off"
+lab_l2_start_apart -mem-prealloc
+lab_check "L2 (xpv=off) is up" lab_l2_wait_line 300 '^XPVSYNC numab up'
+lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
+	xpv-pagecheck stripe "$(lab_l2_pid)" 1
+lab_check "L2 (xpv=off) asks for vCPU 0 to move" \
+	lab_l2_wait_line 600 '^XPVSYNC numab move-vcpu 0'
+lab_check "move vCPU 0 (thread $(lab_vcpu_tid 0)) to L1 node 1" \
+	taskset -p -c "$(cat /sys/devices/system/node/node1/cpulist)" "$(lab_vcpu_tid 0)"
+lab_check "L2 (xpv=off) listed its pages" \
+	lab_l2_wait_line 600 '^XPVSYNC numab listed control'
+lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
+block "$(cue_n)" | xpv-pagecheck check "$(lab_l2_pid)" |
+	sed -n 's/^  node \([0-9]*\): .* the host has \([0-9]*\) of them/\2 pages on node \1/p' |
+	tr '\n' ' ' | sed 's/^/control (xpv=off), 30 s after vCPU 0 moved to node 1: /' |
+	while read -r line; do lab_diag "$line"; done
+lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
+lab_check "L2 (xpv=off) ran to completion" lab_l2_done

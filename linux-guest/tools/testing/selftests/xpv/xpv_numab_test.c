@@ -20,6 +20,11 @@
  *	swaps the vCPUs' nodes as fast as it can: balancing must keep
  *	working (hinting faults are taken) and the kernel quiet (the lab
  *	checks its log; a debug kernel's checkers report there).
+ *   xpv_numab_test control [MIB]
+ *	The control, in a guest without XPV: pinned to vCPU 0, the test
+ *	writes MIB MiB, asks the host to move vCPU 0, reads the buffer for
+ *	30 s and lists its pages.  Nothing moves them: the host prints where
+ *	they are.
  *
  * The first two then check that the task prefers that pnode, or none yet
  * (placement runs at a hinting fault, and a task whose pages are local
@@ -35,6 +40,8 @@
  *					swap the vCPUs' nodes between the two
  *   XPVPAGES lines, "XPVSYNC numab listed vcpu|memory P"
  *					check that 95% of them are on node P
+ *   XPVPAGES lines, "XPVSYNC numab listed control"
+ *					say where they are
  * The guest needs the lab's pnode ids (host node ids 0 and 1), vCPU 0 and
  * vCPU 1 on different pnodes at the start, free memory on both, and
  * kernel.numa_balancing left as XPV sets it.
@@ -54,6 +61,7 @@
 #define CUE_S		300	/* for the host to act on a cue */
 
 static long psize, nr_pnodes;
+static int xpv = 1;		/* 0: the control, no pnodes */
 static unsigned long n;		/* pages in the buffer */
 static char *buf;
 static int *status;
@@ -158,10 +166,11 @@ static void list_pages(void)
 
 	if (!pages || fd < 0)
 		ksft_exit_fail_msg("page list: %s\n", strerror(errno));
-	move_pages_of(0, buf, n, psize, NULL, status, MPOL_MF_PNODES);
+	if (xpv)
+		move_pages_of(0, buf, n, psize, NULL, status, MPOL_MF_PNODES);
 	for (i = 0; i < n; i++) {
 		pages[i].pfn = page_frame(fd, buf + i * psize, psize);
-		pages[i].pnode = status[i];
+		pages[i].pnode = xpv ? status[i] : -1;
 	}
 	close(fd);
 	print_page_ranges(pages, n);
@@ -267,7 +276,7 @@ static void alloc_buffer(unsigned long mib)
 	if (buf == MAP_FAILED || !status)
 		ksft_exit_fail_msg("%lu MiB: %s\n", mib, strerror(errno));
 	memset(buf, 1, n * psize);
-	if (wait_known(buf, n, psize, 30))
+	if (xpv && wait_known(buf, n, psize, 30))
 		ksft_exit_fail_msg("pages of the buffer without a pnode after 30 s\n");
 }
 
@@ -408,12 +417,41 @@ static void test_churn(unsigned long mib)
 			 mib, QUIET_S, ok, f, migrated() - m0);
 }
 
+static void test_control(unsigned long mib)
+{
+	double t0;
+	cpu_set_t set;
+
+	xpv = 0;
+	ksft_set_plan(1);
+	ksft_test_result(access(XPV_SYSFS, F_OK) && errno == ENOENT,
+			 "no XPV here (no " XPV_SYSFS ")\n");
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		ksft_exit_fail_msg("pin to vCPU 0: %s\n", strerror(errno));
+	alloc_buffer(mib);
+	printf("XPVSYNC numab move-vcpu 0\n");
+	fflush(stdout);
+	for (t0 = now(); now() - t0 < QUIET_S;)
+		read_pass();
+	ksft_print_msg("read %lu MiB for %d s: %ld pages migrated\n", mib,
+		       QUIET_S, migrated());
+	list_pages();
+	printf("XPVSYNC numab listed control\n");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long mib = argc > 2 ? strtoul(argv[2], NULL, 0) : 64;
 
 	ksft_print_header();
 	psize = sysconf(_SC_PAGESIZE);
+	if (argc >= 2 && !strcmp(argv[1], "control") && mib && mib <= 1024) {
+		test_control(mib);
+		ksft_finished();
+	}
 	nr_pnodes = read_sysfs("nr_pnodes");
 	if (nr_pnodes < 2)
 		ksft_exit_skip("XPV with two pnodes needed (nr_pnodes %ld)\n", nr_pnodes);
