@@ -585,6 +585,10 @@ lab_libvirtd_start() {
 
 # --- L2 helpers (the XPV guest's own view)
 
+# lab_debug_kernel: this level runs the debug kernel (make kernel DEBUG=1:
+# KASAN, lockdep), slower than the lab one; both levels run the same.
+lab_debug_kernel() { dmesg | grep -q 'KernelAddressSanitizer initialized'; }
+
 # lab_pnode_kb P: the memory L2 reads on pnode P, in kB.
 lab_pnode_kb() {
 	sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' /sys/devices/system/xpv/pnode"$1"/meminfo
