@@ -127,7 +127,6 @@ else
 	lab_stage lab-debug-guest-topology guest-topology
 	lab_stage lab-debug-guest-alloc guest-alloc
 	lab_stage lab-debug-guest-alloc-stress guest-alloc-stress
-	lab_stage lab-debug-guest-numab guest-numab
 fi
 
 retries=$(wc -l <"$BUILD/lab/retries.log")
