@@ -107,9 +107,9 @@ lab_check "move vCPU 0 (thread $(lab_vcpu_tid 0)) to L1 node 1" \
 lab_check "L2 (xpv=off) listed its pages" \
 	lab_l2_wait_line 600 '^XPVSYNC numab listed control'
 lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
-block "$(cue_n)" | xpv-pagecheck check "$(lab_l2_pid)" |
+where=$(block "$(cue_n)" | xpv-pagecheck check "$(lab_l2_pid)" |
 	sed -n 's/^  node \([0-9]*\): .* the host has \([0-9]*\) of them/\2 pages on node \1/p' |
-	tr '\n' ' ' | sed 's/^/control (xpv=off), 30 s after vCPU 0 moved to node 1: /' |
-	while read -r line; do lab_diag "$line"; done
+	tr '\n' ' ')
+lab_diag "control (xpv=off), 30 s after vCPU 0 moved to node 1: ${where:-no page found}"
 lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
 lab_check "L2 (xpv=off) ran to completion" lab_l2_done

@@ -5,10 +5,11 @@
  *
  *   xpv_numab_test vcpu [MIB [SECONDS]]
  *	Follow the vCPU.  Pinned to vCPU 0, the test writes MIB MiB (default
- *	64), which the pnode allocator puts on vCPU 0's pnode, and asks the
- *	host to move vCPU 0 to the other pnode.  Reading the buffer over and
- *	over, it then waits up to SECONDS (default 60) for 95% of it to be on
- *	vCPU 0's new pnode, and prints the time that took.
+ *	64), which the pnode allocator puts mostly on vCPU 0's pnode (some
+ *	may fall back to the other), and asks the host to move vCPU 0 to the
+ *	other pnode.  Reading the buffer over and over, it then waits up to
+ *	SECONDS (default 60) for 95% of it to be on vCPU 0's new pnode, and
+ *	prints the time that took.
  *   xpv_numab_test memory [MIB [SECONDS]]
  *	Follow the memory.  The test writes MIB MiB and asks the host to move
  *	it to the pnode the test is not running on, held there until the
@@ -304,6 +305,7 @@ static void test_vcpu(unsigned long mib)
 	cpu_set_t set;
 	double secs = 0;
 	int p0, p1, from;
+	unsigned long k;
 
 	ksft_set_plan(6);
 	balancing_on();
@@ -313,8 +315,10 @@ static void test_vcpu(unsigned long mib)
 		ksft_exit_fail_msg("pin to vCPU 0: %s\n", strerror(errno));
 	p0 = cpu_pnode(0, nr_pnodes);
 	alloc_buffer(mib);
-	ksft_test_result(buffer_on(p0), "%lu MiB written on vCPU 0: on its pnode %d\n",
-			 mib, p0);
+	k = on_pnode(p0);
+	ksft_test_result(k * 2 > n,
+			 "%lu MiB written on vCPU 0: most on its pnode %d (%lu of %lu pages)\n",
+			 mib, p0, k, n);
 
 	printf("XPVSYNC numab move-vcpu 0\n");
 	fflush(stdout);
