@@ -147,7 +147,9 @@ static int wait_until(int (*cond)(int), int arg, double secs)
 
 static int vcpu0_left(int pnode)
 {
-	return cpu_pnode(0, nr_pnodes) >= 0 && cpu_pnode(0, nr_pnodes) != pnode;
+	int p = cpu_pnode(0, nr_pnodes);
+
+	return p >= 0 && p != pnode;
 }
 
 static int vcpus_apart(int unused)
