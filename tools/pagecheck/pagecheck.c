@@ -14,10 +14,11 @@
  *       other text, and a prefix before XPVPAGES, are ignored) and compare
  *       each page with the host node move_pages(2) finds it on
  *
- * stripe and move exit 1 if they moved nothing.  check prints what agrees and what
- * does not, and exits 1 unless every page the guest named is present on
- * the node it said, the guest named PAGES pages (if given, not 0) on at
- * least NODES nodes (if given), and every XPVPAGES line was well formed.
+ * stripe and move exit 1 if they moved nothing, 2 for a host node that
+ * does not exist.  check prints what agrees and what does not, and exits 1
+ * unless every page the guest named is present on the node it said, the
+ * guest named PAGES pages (if given, not 0) on at least NODES nodes (if
+ * given), and every XPVPAGES line was well formed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,29 +62,51 @@ static unsigned long move_batch(unsigned long n, int node)
 	return moved;
 }
 
-static int stripe(int node)
+/* Pages queued in addr[] for move_to(), and those moved so far. */
+static unsigned long queued, moved;
+
+/* Queue the page at guest-physical @gpa to move to @node, a batch at a time. */
+static void move_to(unsigned long gpa, int node)
 {
-	unsigned long off, i, n = 0, moved = 0;
+	addr[queued++] = (void *)(ram + gpa);
+	if (queued == BATCH) {
+		moved += move_batch(queued, node);
+		queued = 0;
+	}
+}
+
+/* Move what move_to() still holds; how many pages are on @node now. */
+static unsigned long moved_to(int node)
+{
+	if (queued)
+		moved += move_batch(queued, node);
+	queued = 0;
+	return moved;
+}
+
+/* 0, or 1 after saying so if host node @node does not exist. */
+static int no_node(int node)
+{
 	char path[64];
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", node);
-	if (node < 0 || access(path, F_OK)) {
-		fprintf(stderr, "xpv-pagecheck: host node %d does not exist\n", node);
+	if (node >= 0 && !access(path, F_OK))
+		return 0;
+	fprintf(stderr, "xpv-pagecheck: host node %d does not exist\n", node);
+	return 1;
+}
+
+static int stripe(int node)
+{
+	unsigned long off, i;
+
+	if (no_node(node))
 		return 2;
-	}
-	for (off = CHUNK; off < ram_size; off += 2 * CHUNK) {
-		for (i = 0; i < CHUNK / psize && off + i * psize < ram_size; i++) {
-			addr[n++] = (void *)(ram + off + i * psize);
-			if (n == BATCH) {
-				moved += move_batch(n, node);
-				n = 0;
-			}
-		}
-	}
-	if (n)
-		moved += move_batch(n, node);
+	for (off = CHUNK; off < ram_size; off += 2 * CHUNK)
+		for (i = 0; i < CHUNK / psize && off + i * psize < ram_size; i++)
+			move_to(off + i * psize, node);
 	printf("odd 2 MiB chunks of %lu MiB of guest RAM: %lu pages now on host node %d\n",
-	       ram_size >> 20, moved, node);
+	       ram_size >> 20, moved_to(node), node);
 	return !moved;
 }
 
@@ -114,24 +137,20 @@ static int next_range(unsigned long *pfn, unsigned long *n, int *pnode,
 
 static int move_listed(int node)
 {
-	unsigned long pfn, n, i, k = 0, pages = 0, moved = 0, malformed = 0;
+	unsigned long pfn, n, i, pages = 0, malformed = 0;
 	int pnode;
 
+	if (no_node(node))
+		return 2;
 	while (next_range(&pfn, &n, &pnode, &malformed)) {
 		for (i = 0; i < n && pfn + i >= pfn &&
 			    pfn + i < ram_size / psize; i++) {
-			addr[k++] = (void *)(ram + (pfn + i) * psize);
+			move_to((pfn + i) * psize, node);
 			pages++;
-			if (k == BATCH) {
-				moved += move_batch(k, node);
-				k = 0;
-			}
 		}
 	}
-	if (k)
-		moved += move_batch(k, node);
 	printf("%lu listed guest pages (malformed lines %lu): %lu now on host node %d\n",
-	       pages, malformed, moved, node);
+	       pages, malformed, moved_to(node), node);
 	return !moved || malformed;
 }
 
