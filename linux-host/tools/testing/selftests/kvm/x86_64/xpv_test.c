@@ -32,6 +32,8 @@
 #define MAX_READ_TRIES	1000
 #define CANARY		0xa5
 #define REGISTRATIONS	10
+#define RFLAGS_IF	BIT(9)
+#define APIC_ISR	0x100	/* apic.h has only the IRR */
 
 /* Guest state, read by the host with sync_global_from_guest(). */
 static uint64_t irq_count;
@@ -123,6 +125,8 @@ static void guest_placement(void)
 }
 
 static int cpu0_of[2];
+/* The vCPU of the running test, for the timeout's report. */
+static struct kvm_vcpu *watched;
 
 static void pin(int node)
 {
@@ -210,7 +214,14 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest_code)
 	virt_map(vm, XPV_GPA, XPV_GPA, XPV_PAGES + 1);
 	memset(addr_gpa2hva(vm, XPV_GPA + XPV_SIZE), CANARY, 4096);
 	vm_install_exception_handler(vm, XPV_VECTOR, guest_xpv_isr);
+	watched = *vcpu;
 	return vm;
+}
+
+static void free_vm(struct kvm_vm *vm)
+{
+	watched = NULL;
+	kvm_vm_free(vm);
 }
 
 static void test_placement(void)
@@ -308,7 +319,7 @@ static void test_placement(void)
 			 canary_intact(vm),
 			 "%d migrations: interrupts <= migrations, final state published\n",
 			 MIGRATIONS);
-	ksft_print_msg("stats: xpv_version %lu (area %lu), vCPU 0 xpv_pnode %lu\n",
+	ksft_print_msg("stats: xpv_version %lu (area %llu), vCPU 0 xpv_pnode %lu\n",
 		       vm_get_stat(vm, "xpv_version"),
 		       ((struct kvm_xpv_header *)addr_gpa2hva(vm, XPV_GPA))->version,
 		       xpv_vcpu_stat(vcpu, "xpv_pnode"));
@@ -317,7 +328,7 @@ static void test_placement(void)
 			 xpv_vcpu_stat(vcpu, "xpv_pnode") == (uint64_t)node,
 			 "the binary stats report the published version and vCPU pnode\n");
 	run_to_sync(vcpu, 0);	/* GUEST_DONE */
-	kvm_vm_free(vm);
+	free_vm(vm);
 }
 
 #define GP(insn) GUEST_ASSERT_EQ(insn, GP_VECTOR)
@@ -442,7 +453,7 @@ static void test_invalid(void)
 	h->version = 1000;
 	run_to_done(vcpu);
 	updates = vcpu_updates(vm);
-	kvm_vm_free(vm);
+	free_vm(vm);
 	ksft_test_result(updates == 3,
 			 "invalid XPV MSR writes #GP, valid ones taken, versions carried on but not wrapped (%lu updates)\n",
 			 updates);
@@ -451,7 +462,7 @@ static void test_invalid(void)
 	vm = create_vm(&vcpu, guest_no_cpuid);
 	v = restore_with(vm, vcpu, 1000);
 	big = restore_with(vm, vcpu, ~0ULL);
-	kvm_vm_free(vm);
+	free_vm(vm);
 	ksft_print_msg("restored over version 1000: %lu; over version U64_MAX: %lu\n",
 		       v, big);
 	ksft_test_result(v == 1001 && big == 1002,
@@ -469,7 +480,7 @@ static void test_invalid(void)
 	big = h->version;
 	vcpu_set_msr(vcpu, MSR_KVM_XPV_VECTOR, XPV_VECTOR);
 	after = h->version;
-	kvm_vm_free(vm);
+	free_vm(vm);
 	ksft_print_msg("AREA first: reads %#lx, version %lu, %lu after SIZE, %lu after VECTOR\n",
 		       pending, v, big, after);
 	ksft_test_result(pending == (XPV_GPA | KVM_XPV_AREA_ENABLE) &&
@@ -479,7 +490,7 @@ static void test_invalid(void)
 	vm = create_vm(&vcpu, guest_no_cpuid);
 	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_KVM_XPV);
 	run_to_done(vcpu);
-	kvm_vm_free(vm);
+	free_vm(vm);
 	ksft_test_result_pass("without KVM_FEATURE_XPV every XPV MSR raises #GP\n");
 }
 
@@ -518,7 +529,7 @@ static void test_dirty_log(void)
 	ksft_print_msg("dirty log of the area's memslot: %#lx\n", log[0]);
 	ksft_test_result(!missed && !(log[0] >> XPV_PAGES),
 			 "a registration logs every page of the area it wrote, and none beyond\n");
-	kvm_vm_free(vm);
+	free_vm(vm);
 }
 
 /* Interrupts stay masked: like a CPU the guest took offline, it never acks. */
@@ -552,7 +563,7 @@ static void test_unacknowledged(void)
 	run_to_sync(vcpu, 7);			/* moved a second later */
 	notes[2] = vm_get_stat(vm, "xpv_notifications");
 	coalesced = vm_get_stat(vm, "xpv_coalesced");
-	kvm_vm_free(vm);
+	free_vm(vm);
 	ksft_print_msg("notifications %lu, %lu, %lu; %lu coalesced\n",
 		       notes[0], notes[1], notes[2], coalesced);
 	ksft_test_result(notes[0] == 1 && notes[1] == 1 && notes[2] == 2 &&
@@ -591,7 +602,7 @@ static void test_no_opt_in(void)
 			 !vm_get_stat(vm, "xpv_updates") &&
 			 !vm_get_stat(vm, "xpv_notifications"),
 			 "a VM that does not register gets no writes and no interrupt\n");
-	kvm_vm_free(vm);
+	free_vm(vm);
 }
 
 static void guest_register_loop(void)
@@ -623,7 +634,7 @@ static void test_register_loop(void)
 	ms = xpv_now_ms() - start;
 	updates = vcpu_updates(vm);
 	held = vm_get_stat(vm, "xpv_lock_max_ns");
-	kvm_vm_free(vm);
+	free_vm(vm);
 	ksft_print_msg("%d registrations: %lu ms, %lu full publishes\n",
 		       REGISTRATIONS, ms, updates);
 	ksft_print_msg("longest hold of the VM's XPV lock: %lu us\n",
@@ -636,8 +647,49 @@ static void test_register_loop(void)
 			 "no holder of the VM's XPV lock keeps it a second (stat xpv_lock_max_ns)\n");
 }
 
+static bool apic_bit(struct kvm_lapic_state *lapic, int reg, int vector)
+{
+	uint32_t *word = (uint32_t *)&lapic->regs[reg + (vector / 32) * 0x10];
+
+	return *word >> (vector % 32) & 1;
+}
+
+/*
+ * Say where the notification got lost: never sent (the host's counters),
+ * sent but not taken (the vector still in the vCPU's IRR), or taken by a
+ * guest that did not count it.  The alarm ends KVM_RUN, so the vCPU is
+ * not running here.
+ */
 static void timeout(int sig)
 {
+	struct kvm_vcpu *vcpu = watched;
+	struct kvm_lapic_state lapic;
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_vm *vm;
+
+	if (vcpu) {
+		vm = vcpu->vm;
+		vcpu_regs_get(vcpu, &regs);
+		vcpu_mp_state_get(vcpu, &mp);
+		vcpu_ioctl(vcpu, KVM_GET_LAPIC, &lapic);
+		sync_global_from_guest(vm, irq_count);
+		sync_global_from_guest(vm, acked_version);
+		ksft_print_msg("vCPU %u: rip %#llx, IF %d, mp_state %u\n",
+			       vcpu->id, regs.rip, !!(regs.rflags & RFLAGS_IF),
+			       mp.mp_state);
+		ksft_print_msg("vector %#x: IRR %d, ISR %d; TPR %#x\n",
+			       XPV_VECTOR, apic_bit(&lapic, APIC_IRR, XPV_VECTOR),
+			       apic_bit(&lapic, APIC_ISR, XPV_VECTOR),
+			       *(uint32_t *)&lapic.regs[APIC_TASKPRI]);
+		ksft_print_msg("guest: %lu interrupts taken, last acknowledged version %lu\n",
+			       irq_count, acked_version);
+		ksft_print_msg("host: version %lu, %lu updates, %lu notifications, %lu coalesced\n",
+			       vm_get_stat(vm, "xpv_version"),
+			       vm_get_stat(vm, "xpv_updates"),
+			       vm_get_stat(vm, "xpv_notifications"),
+			       vm_get_stat(vm, "xpv_coalesced"));
+	}
 	ksft_exit_fail_msg("timed out: an expected notification never came\n");
 }
 
