@@ -42,7 +42,9 @@ help:
 	@echo "  make check-series  git am the exported series onto pristine trees; checkpatch"
 	@echo "  make lab-run    run lab scenario SCENARIO=$(SCENARIO) (tools/lab/scenarios)"
 	@echo "  make lab-soak   run SCENARIO N=20 times: failure rate, causes, retries taken"
-	@echo "  make bench      benchmarks in the lab (not tests): the XPV vDSO read vs a syscall"
+	@echo "  make bench      benchmarks in the lab (not tests): the XPV vDSO read vs a syscall,"
+	@echo "                  memory updates, page faults, NUMA balancing vs the baselines"
+	@echo "                  (BENCH=name runs one; bench-numab plots to build/lab/bench-numab.png)"
 	@echo "  make clean      remove build outputs (keeps sources and ccache)"
 	@echo "  make distclean  remove build/ entirely"
 	@echo
@@ -120,18 +122,26 @@ test-debug: deps
 # only on whether they ran.
 # bench-pagefault compares with the unpatched kernel, built without the
 # debug options: with DEBUG=1 it would measure them, not XPV.
-BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault)
+# bench-numab: locality after a vCPU move and a memory move, XPV against
+# static vNUMA, UMA with L1's NUMA balancing, and UMA alone (its series
+# as CSV and a PNG plot, build/lab/bench-numab.{csv,png}).
+BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault) bench-numab
+BENCH ?= $(BENCHES)
 
-bench: build $(if $(filter 1,$(DEBUG)),,kernel-pristine)
+bench: build $(if $(filter bench-pagefault,$(BENCH)),kernel-pristine)
 	@mkdir -p $(BUILD)/lab; rc=0; \
 	[ "$(DEBUG)" != 1 ] || echo "bench: DEBUG=1: no bench-pagefault (its baseline has no debug options)"; \
-	for b in $(BENCHES); do \
+	for b in $(BENCH); do \
 		tools/lab/lab.sh $(LABOPTS) $$b >$(BUILD)/lab/$$b.out || rc=$$?; \
 		cat $(BUILD)/lab/$$b.out; echo; \
 	done; \
-	for b in $(BENCHES); do \
+	for b in $(BENCH); do \
 		grep -h 'bench:' $(BUILD)/lab/$$b.out | sed "s/^# L[12]: bench:/$$b:/"; \
 	done; \
+	case " $(BENCH) " in *" bench-numab "*) \
+		tools/lab/numab-plot.sh $(BUILD)/lab/bench-numab.out \
+			$(BUILD)/lab/bench-numab.csv $(BUILD)/lab/bench-numab.png || rc=1 ;; \
+	esac; \
 	exit $$rc
 
 clean:

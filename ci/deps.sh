@@ -23,6 +23,8 @@ PKGS=(
 	libc6-dev
 	# virt-xml-validate for the libvirt examples
 	libvirt-clients
+	# make bench: bench-numab's plot
+	gnuplot-nox
 )
 
 SUDO=
