@@ -705,6 +705,8 @@ static bool xpv_refresh(void)
 		kvfree_rcu(old, rcu);
 	xpv_mm_topology_changed(chunks_changed);
 	numab_pnodes_changed(xpv_online_pnodes(s));
+	if (old && (cpus_changed || chunks_changed))
+		numab_topology_changed();
 ack:
 	/* The copy's version is one the host published, never a future one. */
 	if (wrmsrl_safe(MSR_KVM_XPV_ACK, le64_to_cpu(h->version)))

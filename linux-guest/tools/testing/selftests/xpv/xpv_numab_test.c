@@ -21,6 +21,13 @@
  *	swaps the vCPUs' nodes as fast as it can: balancing must keep
  *	working (hinting faults are taken) and the kernel quiet (the lab
  *	checks its log; a debug kernel's checkers report there).
+ *   xpv_numab_test shared [MIB [SECONDS]]
+ *	Shared memory, in a guest with two vCPUs on each pnode.  Two threads
+ *	start on the vCPUs of different pnodes and each writes half of one
+ *	buffer of MIB MiB there; then, unpinned, both read all of it.  Within
+ *	SECONDS (default 120) they must be in one numa_group; the locality
+ *	(of the pages each thread reads, the share on its pnode, averaged
+ *	over the two) is printed, with the time it took to reach 90%.
  *   xpv_numab_test control [MIB]
  *	The control, in a guest without XPV: pinned to vCPU 0, the test
  *	writes MIB MiB, asks the host to move vCPU 0, reads the buffer for
@@ -43,6 +50,8 @@
  *					swap the vCPUs' nodes between the two
  *   XPVPAGES lines, "XPVSYNC numab listed vcpu|memory P"
  *					check that 95% of them are on node P
+ *   XPVPAGES lines, "XPVSYNC numab listed shared P"
+ *					check that 90% of them are on node P
  *   XPVPAGES lines, "XPVSYNC numab listed control"
  *					say where they are
  * The guest needs the lab's pnode ids (host node ids 0 and 1), vCPU 0 and
@@ -51,6 +60,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -280,7 +290,8 @@ static long preferred(void)
 	return v;
 }
 
-static void alloc_buffer(unsigned long mib)
+/* A buffer of @mib MiB, not touched yet. */
+static void map_buffer(unsigned long mib)
 {
 	n = (mib << 20) / psize;
 	buf = mmap(NULL, n * psize, PROT_READ | PROT_WRITE,
@@ -288,6 +299,11 @@ static void alloc_buffer(unsigned long mib)
 	status = calloc(n, sizeof(*status));
 	if (buf == MAP_FAILED || !status)
 		ksft_exit_fail_msg("%lu MiB: %s\n", mib, strerror(errno));
+}
+
+static void alloc_buffer(unsigned long mib)
+{
+	map_buffer(mib);
 	memset(buf, 1, n * psize);
 	if (xpv && wait_known(buf, n, psize, 30))
 		ksft_exit_fail_msg("pages of the buffer without a pnode after 30 s\n");
@@ -435,6 +451,211 @@ static void test_churn(unsigned long mib)
 			 mib, QUIET_S, ok, f, migrated() - m0);
 }
 
+/*
+ * Shared memory.  Two threads of this process start on vCPUs of
+ * different pnodes, each writes its half of the buffer there, and then,
+ * unpinned, both read all of it.  Their hinting faults on each other's
+ * pages put them in one numa_group, whose faults choose one pnode for
+ * both: the threads move to its vCPUs, and the rest of the buffer
+ * follows them.
+ */
+struct reader {
+	pthread_t thread;
+	int start;		/* the pnode it starts and writes on */
+	pid_t tid;
+	int pnode;		/* where it last read the buffer */
+	unsigned long passes;
+};
+
+static struct reader readers[2];
+static pthread_barrier_t written;
+static int stop_reading;
+
+/* The CPUs of @pnode, or all of them (@pnode < 0). */
+static void pnode_cpus(int pnode, cpu_set_t *set)
+{
+	long cpu, nr = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(set);
+	for (cpu = 0; cpu < nr && cpu < CPU_SETSIZE; cpu++)
+		if (pnode < 0 || cpu_pnode(cpu, nr_pnodes) == pnode)
+			CPU_SET(cpu, set);
+}
+
+static void *shared_reader(void *arg)
+{
+	struct reader *r = arg;
+	unsigned long half = n / 2 * psize;
+	cpu_set_t set;
+
+	r->tid = gettid();
+	pnode_cpus(r->start, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		ksft_exit_fail_msg("pin to pnode %d: %s\n", r->start,
+				   strerror(errno));
+	memset(buf + (r - readers) * half, 1, r == readers ? half :
+	       n * psize - half);
+	pthread_barrier_wait(&written);
+	/* main checked where the halves went: now read it all, anywhere */
+	pthread_barrier_wait(&written);
+	pnode_cpus(-1, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		ksft_exit_fail_msg("unpin: %s\n", strerror(errno));
+	while (!__atomic_load_n(&stop_reading, __ATOMIC_RELAXED)) {
+		read_pass();
+		__atomic_store_n(&r->pnode, here(), __ATOMIC_RELAXED);
+		__atomic_add_fetch(&r->passes, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* @k[p]: the pages of the buffer on pnode p, for each pnode. */
+static void count_pnodes(unsigned long *k)
+{
+	unsigned long i;
+	long r;
+
+	r = move_pages_of(0, buf, n, psize, NULL, status, MPOL_MF_PNODES);
+	if (r)
+		ksft_exit_fail_msg("move_pages(MPOL_MF_PNODES) query: %s\n",
+				   strerror(-r));
+	memset(k, 0, nr_pnodes * sizeof(*k));
+	for (i = 0; i < n; i++)
+		if (status[i] >= 0 && status[i] < nr_pnodes)
+			k[status[i]]++;
+}
+
+/* The numa_group_id thread @tid's /proc sched file shows, or -1. */
+static long group_of(pid_t tid)
+{
+	char path[64], line[256], *g;
+	long id = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/sched", tid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		g = strstr(line, "numa_group_id=");
+		if (g)
+			id = strtol(g + 14, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return id;
+}
+
+/* In percent: of the pages each reader reads, the share on its pnode. */
+static unsigned long locality(const unsigned long *k)
+{
+	unsigned long sum = 0;
+	int i, p;
+
+	for (i = 0; i < 2; i++) {
+		p = __atomic_load_n(&readers[i].pnode, __ATOMIC_RELAXED);
+		if (p >= 0 && p < nr_pnodes)
+			sum += k[p];
+	}
+	return sum * 100 / (2 * n);
+}
+
+static void shared_progress(double t, const unsigned long *k, long g0,
+			    long g1, long m)
+{
+	ksft_print_msg("shared: %5.1f s: threads on pnodes %d and %d, numa groups %ld and %ld\n",
+		       t, readers[0].pnode, readers[1].pnode, g0, g1);
+	ksft_print_msg("shared: %5.1f s: pages %lu/%lu on pnodes 0/1, %lu%% local, %ld migrated\n",
+		       t, k[0], k[1], locality(k), m);
+}
+
+static void test_shared(unsigned long mib)
+{
+	unsigned long *k = calloc(nr_pnodes, sizeof(*k)), loc = 0;
+	long g0 = -1, g1 = -1, m0;
+	double t0, secs = -1, last = 0;
+	cpu_set_t set;
+	int i, p = -1;
+
+	if (!k)
+		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		pnode_cpus(i, &set);
+		if (CPU_COUNT(&set) < 2)
+			ksft_exit_fail_msg("pnode %d has %d vCPUs, 2 needed\n",
+					   i, CPU_COUNT(&set));
+	}
+	ksft_set_plan(3);
+	balancing_on();
+	map_buffer(mib);
+	pthread_barrier_init(&written, NULL, 3);
+	for (i = 0; i < 2; i++) {
+		readers[i].start = i;
+		readers[i].pnode = -1;
+		if (pthread_create(&readers[i].thread, NULL, shared_reader,
+				   &readers[i]))
+			ksft_exit_fail_msg("pthread_create failed\n");
+	}
+	pthread_barrier_wait(&written);
+	if (wait_known(buf, n, psize, 30))
+		ksft_exit_fail_msg("pages of the buffer without a pnode after 30 s\n");
+	count_pnodes(k);
+	ksft_test_result(k[0] * 4 >= n && k[1] * 4 >= n,
+			 "each thread wrote its half on its own pnode: %lu pages on pnode 0, %lu on pnode 1 (a quarter of %lu each, at least)\n",
+			 k[0], k[1], n);
+	m0 = migrated();
+	t0 = now();
+	pthread_barrier_wait(&written);
+
+	while (now() - t0 < bound_s) {
+		usleep(200000);
+		if (now() - last < 1)
+			continue;
+		last = now();
+		count_pnodes(k);
+		loc = locality(k);
+		g0 = group_of(readers[0].tid);
+		g1 = group_of(readers[1].tid);
+		shared_progress(now() - t0, k, g0, g1, migrated() - m0);
+		if (g0 > 0 && g0 == g1 && loc >= 90) {
+			secs = now() - t0;
+			break;
+		}
+	}
+	ksft_test_result(g0 > 0 && g0 == g1,
+			 "the two threads are in one numa_group (ids %ld and %ld)\n",
+			 g0, g1);
+	/*
+	 * Printed, not asserted yet: the group's pnode wins only once the
+	 * threads stay on it long enough for the group's faults there to
+	 * outweigh the rest, and in the lab that can take longer than the
+	 * bound (issue: "shared memory").
+	 */
+	if (secs >= 0)
+		printf("XPVNUMAB shared seconds-to-90%% %.1f\n", secs);
+	else
+		ksft_print_msg("shared: after %d s, %lu%% local (90%% not reached)\n",
+			       bound_s, loc);
+
+	/* Figures of the next QUIET_S, printed: no ping-pong is not asked yet. */
+	m0 = migrated();
+	for (i = 0; i < QUIET_S; i++) {
+		sleep(1);
+		if (__atomic_load_n(&readers[0].pnode, __ATOMIC_RELAXED) !=
+		    __atomic_load_n(&readers[1].pnode, __ATOMIC_RELAXED))
+			p = -2;
+	}
+	count_pnodes(k);
+	ksft_print_msg("shared: next %d s: %ld migrated, locality %lu%%, the threads %s\n",
+		       QUIET_S, migrated() - m0, locality(k),
+		       p == -2 ? "were apart at times" : "stayed together");
+	__atomic_store_n(&stop_reading, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(readers[i].thread, NULL);
+	p = k[1] > k[0];
+	list_pages();
+	printf("XPVSYNC numab listed shared %d\n", p);
+	fflush(stdout);
+}
+
 static void test_control(unsigned long mib)
 {
 	double t0;
@@ -466,6 +687,8 @@ int main(int argc, char **argv)
 
 	if (argc > 3)
 		bound_s = atoi(argv[3]);
+	else if (argc > 1 && !strcmp(argv[1], "shared"))
+		bound_s = 120;
 
 	ksft_print_header();
 	psize = sysconf(_SC_PAGESIZE);
@@ -478,12 +701,15 @@ int main(int argc, char **argv)
 		ksft_exit_skip("XPV with two pnodes needed (nr_pnodes %ld)\n", nr_pnodes);
 	if (argc < 2 || !mib || mib > 1024 || bound_s <= 0 ||
 	    (strcmp(argv[1], "vcpu") && strcmp(argv[1], "memory") &&
-	     strcmp(argv[1], "churn")))
-		ksft_exit_fail_msg("usage: xpv_numab_test vcpu|memory|churn|control [MIB [S]]\n");
+	     strcmp(argv[1], "churn") && strcmp(argv[1], "shared")))
+		ksft_exit_fail_msg("usage: %s vcpu|memory|churn|shared|control [MIB [S]]\n",
+				   argv[0]);
 	if (!strcmp(argv[1], "vcpu"))
 		test_vcpu(mib);
 	else if (!strcmp(argv[1], "memory"))
 		test_memory(mib);
+	else if (!strcmp(argv[1], "shared"))
+		test_shared(mib);
 	else
 		test_churn(mib);
 	ksft_finished();
