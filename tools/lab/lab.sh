@@ -458,6 +458,13 @@ run_once() {
 			echo "$death" | sed 's/^/#   /'
 		else
 			tap "not ok" "L1 ran its scenario to the end # QEMU exited with $rc, no 'done' from L1 and no death seen: $(tail -n 3 "$out/qemu.log" "$out/l1.watch" 2>/dev/null | tr '\n' ' ')"
+			# where L1's two copies of its output stopped, and what its
+			# init said about them
+			echo "#   last line on L1's port: $(tail -n 1 "$out/l1.out" | tr -d '\r')"
+			echo "#   last result on L1's console: $(tr -d '\r' <"$out/l1.log" | grep '^XPVLAB \(ok\|not ok\|done\)' | tail -n 1)"
+			tr -d '\r' <"$out/l1.log" | grep 'XPVLAB # L1: init:' | sed 's/^/#   /'
+			echo "#   L1's console ends with:"
+			tr -d '\r' <"$out/l1.log" | tail -n 5 | sed 's/^/#     /'
 		fi
 		echo "$failed $n" >"$out/counts"
 	} >"$out/verdict"
