@@ -30,12 +30,13 @@ help:
 	@echo "  make test-debug the same with every lab scenario on the DEBUG=1 kernel"
 	@echo
 	@echo "  make deps       install build and runtime dependencies (apt-get)"
-	@echo "  make sources    unpack Debian's linux-source-6.12 and qemu 7.2, apply patches/"
+	@echo "  make sources    unpack Debian's linux-source-6.12, qemu 7.2 and numactl 2.0.16, apply patches/"
 	@echo "  make kernel     build bzImage (DEBUG=1: KASAN/LOCKDEP/DEBUG_VM variant)"
 	@echo "  make kernel-pristine  the same kernel without the series (benchmark baseline)"
 	@echo "  make qemu       build qemu-system-x86_64"
 	@echo "  make tools      build tools/ (host and static lab binaries)"
 	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
+	@echo "  make numactl    build numactl/libnuma with patches/numactl (CHECK=1: its tests)"
 	@echo "  make rootfs     debootstrap the Debian root (libvirt) L1 mounts for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
@@ -57,6 +58,7 @@ deps:
 sources: deps
 	@ci/src.sh prepare linux
 	@ci/src.sh prepare qemu
+	@ci/src.sh prepare numactl
 
 kernel: deps
 	@ci/build-linux.sh
@@ -71,6 +73,11 @@ qemu: deps
 selftests: kernel
 	@ci/build-selftests.sh
 
+# numactl and libnuma on pnodes (patches/numactl), against the kernel's
+# uapi headers; CHECK=1 runs numactl's own test suite.
+numactl: selftests tools
+	@ci/build-numactl.sh
+
 tools: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools all
 
@@ -80,17 +87,19 @@ unit: deps
 series: deps
 	@ci/src.sh export linux
 	@ci/src.sh export qemu
+	@ci/src.sh export numactl
 
 check-series: series
 	@ci/src.sh check linux
 	@ci/src.sh check qemu
+	@ci/src.sh check numactl
 	@ci/checkpatch.sh linux
 	@ci/checkpatch.sh qemu
 
 rootfs: deps
 	@ci/build-rootfs.sh
 
-build: kernel qemu tools selftests
+build: kernel qemu tools selftests numactl
 
 # make lab XPV=0: a plain KVM guest; MOVE=10: L1 swaps L2's vCPU nodes
 # every 10 s while you watch xpvtop in L2.
@@ -153,5 +162,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests tools unit series check-series build \
+.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl tools unit series check-series build \
 	rootfs lab lab-run test bench clean distclean

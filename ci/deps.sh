@@ -25,6 +25,8 @@ PKGS=(
 	libvirt-clients
 	# make bench: bench-numab's plot
 	gnuplot-nox
+	# numactl 2.0.16 build (autoreconf)
+	autoconf automake libtool
 )
 
 SUDO=

@@ -4,6 +4,8 @@
 # Upstream trees for XPV: fetch them from Debian's packages, apply the
 # project's series, export it and check that the export applies.
 #
+# COMPONENT is linux, qemu or numactl.
+#
 #   ci/src.sh fetch   linux|qemu  unpack the Debian source into build/src/<c>,
 #                                 a git repository whose tag xpv-pristine is
 #                                 the untouched Debian tree
@@ -33,13 +35,14 @@ NAME=src
 # shellcheck source=ci/versions
 . "$TOP/ci/versions"
 
-[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check|import linux|qemu"
+[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check|import linux|qemu|numactl"
 cmd=$1
 comp=$2
 case $comp in
 linux) OVERLAYS=(linux-host linux-guest) ;;
 qemu) OVERLAYS=(qemu) ;;
-*) die "unknown component '$comp' (linux or qemu)" ;;
+numactl) OVERLAYS=(numactl) ;;
+*) die "unknown component '$comp' (linux, qemu or numactl)" ;;
 esac
 SRC=$BUILD/src/$comp
 PATCHDIR=$TOP/patches/$comp
@@ -78,48 +81,62 @@ unpack_linux() { # dest
 	tar -xf "/usr/src/$LINUX_PKG.tar.xz" -C "$1" --strip-components=1
 }
 
-QEMU_DL=$BUILD/dl/qemu
+# Components from Debian source packages (apt-get source): their
+# package, version and download directory.
+DL=$BUILD/dl/$comp
+case $comp in
+qemu) SRC_PKG=$QEMU_SRC_PKG SRC_DEB_VERSION=$QEMU_DEB_VERSION ;;
+numactl) SRC_PKG=$NUMACTL_SRC_PKG SRC_DEB_VERSION=$NUMACTL_DEB_VERSION ;;
+esac
 
-qemu_dsc() {
-	find "$QEMU_DL" -maxdepth 1 -name 'qemu_*.dsc' -printf '%f\n' 2>/dev/null |
+dl_dsc() {
+	find "$DL" -maxdepth 1 -name "${SRC_PKG}_*.dsc" -printf '%f\n' 2>/dev/null |
 		sort -V | tail -n1
 }
 
-qemu_version() {
-	mkdir -p "$QEMU_DL"
-	if [ -z "$(qemu_dsc)" ]; then
-		say "apt-get source $QEMU_SRC_PKG=$QEMU_DEB_VERSION" >&2
-		if ! (cd "$QEMU_DL" && apt-get source -qq --download-only \
-			"$QEMU_SRC_PKG=$QEMU_DEB_VERSION" >/dev/null 2>&1); then
-			echo "src: WARNING: $QEMU_SRC_PKG $QEMU_DEB_VERSION is no longer" \
+dl_version() {
+	mkdir -p "$DL"
+	if [ -z "$(dl_dsc)" ]; then
+		say "apt-get source $SRC_PKG=$SRC_DEB_VERSION" >&2
+		if ! (cd "$DL" && apt-get source -qq --download-only \
+			"$SRC_PKG=$SRC_DEB_VERSION" >/dev/null 2>&1); then
+			echo "src: WARNING: $SRC_PKG $SRC_DEB_VERSION is no longer" \
 				"in the archive; taking the current one" >&2
-			(cd "$QEMU_DL" && apt-get source -qq --download-only \
-				"$QEMU_SRC_PKG" >/dev/null) ||
-				die "apt-get source $QEMU_SRC_PKG failed (deb-src entries? run 'make deps')"
+			(cd "$DL" && apt-get source -qq --download-only \
+				"$SRC_PKG" >/dev/null) ||
+				die "apt-get source $SRC_PKG failed (deb-src entries? run 'make deps')"
 		fi
 	fi
-	sed -n 's/^Version: //p' "$QEMU_DL/$(qemu_dsc)" | head -n1
+	sed -n 's/^Version: //p' "$DL/$(dl_dsc)" | head -n1
 }
 
-unpack_qemu() { # dest
-	say "dpkg-source -x $(qemu_dsc)"
-	dpkg-source -q -x "$QEMU_DL/$(qemu_dsc)" "$1" >/dev/null
+unpack_dl() { # dest
+	say "dpkg-source -x $(dl_dsc)"
+	dpkg-source -q -x "$DL/$(dl_dsc)" "$1" >/dev/null
 }
 
 do_fetch() {
 	local tmp=$SRC.tmp ver want
-	ver=$("${comp}_version")
+	if [ "$comp" = linux ]; then
+		ver=$(linux_version)
+		want=$LINUX_DEB_VERSION
+	else
+		ver=$(dl_version)
+		want=$SRC_DEB_VERSION
+	fi
 	[ -n "$ver" ] || die "cannot tell the Debian version of the $comp source"
-	want=LINUX_DEB_VERSION
-	[ "$comp" = linux ] || want=QEMU_DEB_VERSION
-	check_version "$comp" "$ver" "${!want}"
+	check_version "$comp" "$ver" "$want"
 	record_version "$comp" "$ver"
 	if [ "$(cat "$SRC/.git/xpv-debian-version" 2>/dev/null)" = "$ver" ]; then
 		return 0
 	fi
 	mkdir -p "$BUILD/src"
 	rm -rf "$tmp"
-	"unpack_$comp" "$tmp"
+	if [ "$comp" = linux ]; then
+		unpack_linux "$tmp"
+	else
+		unpack_dl "$tmp"
+	fi
 	say "recording the pristine $comp tree in git"
 	git -C "$tmp" init -q
 	git -C "$tmp" config user.name "XPV build"
