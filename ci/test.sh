@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make test`: every tier of the project's tests, in order, counted.
-#   unit tests -> kernel, QEMU and KVM selftest builds -> series export,
+#   unit tests -> kernel, QEMU, KVM selftest and numactl builds (numactl's
+#   own tests) -> series export,
 #   git am check and checkpatch -> the lab's Debian root -> lab scenarios
 #   (L1 + L2).
 # Each stage prints TAP ("ok"/"not ok" lines) and is counted; a stage whose
@@ -71,7 +72,9 @@ stage tools -- make -s -C "$TOP/tools" O="$BUILD/tools" all
 stage kernel -- "$TOP/ci/build-linux.sh"
 stage qemu -- "$TOP/ci/build-qemu.sh"
 stage selftests kernel -- "$TOP/ci/build-selftests.sh"
-for c in linux qemu; do
+# numactl with patches/numactl, and its own test suite (make check)
+stage numactl selftests tools -- env CHECK=1 "$TOP/ci/build-numactl.sh"
+for c in linux qemu numactl; do
 	stage "series-$c" -- sh -c "'$TOP/ci/src.sh' export $c && '$TOP/ci/src.sh' check $c"
 done
 stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
@@ -90,6 +93,7 @@ lab_stage() {
 	guest-numab)
 		needs="$needs selftests" ;;
 	libvirt) needs="$needs rootfs" ;;
+	guest-numactl) needs="$needs selftests numactl" ;;
 	esac
 	# shellcheck disable=SC2086
 	stage "$name" $needs -- env XPV_DEBUG="$debug" "$TOP/tools/lab/lab.sh" \
@@ -105,6 +109,7 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-alloc" guest-alloc
 	lab_stage "$1guest-vnuma" guest-vnuma
 	lab_stage "$1guest-numab" guest-numab
+	lab_stage "$1guest-numactl" guest-numactl
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate

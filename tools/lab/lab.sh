@@ -177,7 +177,8 @@ out=$(cd "$out" && pwd)
 # --- initramfs -------------------------------------------------------------
 copy_libs() { # root elf
 	local lib
-	ldd "$2" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	# a static program has none (ldd fails, grep finds nothing)
+	{ ldd "$2" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } | while read -r lib; do
 		[ -f "$lib" ] || continue
 		mkdir -p "$1$(dirname "$lib")"
 		cp -L "$lib" "$1$lib"

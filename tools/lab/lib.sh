@@ -274,6 +274,31 @@ lab_l2_done() {
 # lab_l2_pid: the PID of L2's QEMU process (for taskset, migratepages).
 lab_l2_pid() { cat /tmp/l2.pid; }
 
+# lab_l2_look WHAT N NODE PAGES WHY: L2 listed PAGES pages of its WHAT N
+# (XPVPAGES lines, then "XPVSYNC WHAT N listed pnode=NODE") on pnode NODE,
+# WHY; L1 checks each page against where it keeps it, with L2 paused.
+lab_l2_look() {
+	lab_check "L2 listed the pages of $1 $2" \
+		lab_l2_wait_line 300 "^XPVSYNC $1 $2 listed"
+	lab_check "L2 says $1 $2 is on pnode $3, $5" \
+		grep -q "^XPVSYNC $1 $2 listed pnode=$3" /tmp/l2.out
+	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
+	lab_l2_pages "$1" "$2" >/tmp/"$1$2".pages
+	lab_check "all $4 pages of $1 $2 are on node $3, by L1's move_pages()" \
+		sh -c "xpv-pagecheck check $(lab_l2_pid) $4 1 </tmp/$1$2.pages"
+	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
+}
+
+# lab_l2_pages WHAT N: the XPVPAGES lines L2 printed just before
+# "XPVSYNC WHAT N listed" (its pages, for xpv-pagecheck check).
+lab_l2_pages() {
+	tr -d '\r' </tmp/l2.out |
+		awk -v want="XPVSYNC $1 $2 listed" '
+			/XPVSYNC / { if (index($0, want)) { printf "%s", buf; exit }
+				     buf = ""; next }
+			/XPVPAGES / { buf = buf $0 "\n" }'
+}
+
 # `make lab`: show the topology, then hand the console to the user.
 # L1 starts L2 (with XPV unless --xpv 0) with its console on a pty and
 # its vCPUs on different L1 nodes, and attaches the terminal to it with

@@ -18,37 +18,14 @@ lab_check "L2 waits for its memory to be spread" \
 lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
 	xpv-pagecheck stripe "$(lab_l2_pid)" 1
 
-# section WHAT N: the XPVPAGES lines L2 printed just before
-# "XPVSYNC WHAT N listed".
-section() {
-	tr -d '\r' </tmp/l2.out |
-		awk -v want="XPVSYNC $1 $2 listed" '
-			/XPVSYNC / { if (index($0, want)) { printf "%s", buf; exit }
-				     buf = ""; next }
-			/XPVPAGES / { buf = buf $0 "\n" }'
-}
-# look WHAT N NODE PAGES WHY: L2 listed PAGES pages of its WHAT N on pnode
-# NODE; L1 checks them.
-look() {
-	lab_check "L2 listed the pages of $1 $2" \
-		lab_l2_wait_line 300 "^XPVSYNC $1 $2 listed"
-	lab_check "L2 says $1 $2 is on pnode $3, $5" \
-		grep -q "^XPVSYNC $1 $2 listed pnode=$3" /tmp/l2.out
-	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
-	section "$1" "$2" >/tmp/"$1$2".pages
-	lab_check "all $4 pages of $1 $2 are on node $3, by L1's move_pages()" \
-		sh -c "xpv-pagecheck check $(lab_l2_pid) $4 1 </tmp/$1$2.pages"
-	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
-}
-
-look alloc 1 0 16384 "the node of vCPU 0's thread"
+lab_l2_look alloc 1 0 16384 "the node of vCPU 0's thread"
 lab_check "move vCPU 0 (thread $t0) to CPU $n1 on node 1" taskset -p -c "$n1" "$t0"
-look alloc 2 1 16384 "the node of vCPU 0's thread"
+lab_l2_look alloc 2 1 16384 "the node of vCPU 0's thread"
 # xpv_policy_test, on vCPU 0 (now node 1): bound to pnode 0, moved to 1,
 # moved to 0 by mbind()
-look policy 1 0 16384 "as mbind(MPOL_BIND | MPOL_F_PNODES, {0}) asked"
-look policy 2 1 16384 "where move_pages(MPOL_MF_PNODES) moved it"
-look policy 3 0 4096 "where mbind(MPOL_MF_MOVE) moved it"
+lab_l2_look policy 1 0 16384 "as mbind(MPOL_BIND | MPOL_F_PNODES, {0}) asked"
+lab_l2_look policy 2 1 16384 "where move_pages(MPOL_MF_PNODES) moved it"
+lab_l2_look policy 3 0 4096 "where mbind(MPOL_MF_MOVE) moved it"
 # L2 keeps its memory until L1 is done looking: L1 says so by moving
 # vCPU 0 back to node 0.
 lab_check "L2 is done with its policies" \

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xpv-numafollow: a libnuma program in an XPV guest, for the lab.
+ *
+ *   xpv-numafollow show
+ *	libnuma's view of the topology: its version, each node's CPUs and
+ *	memory, numa_node_of_cpu() of each CPU.
+ *   xpv-numafollow wait SECONDS [CPU NODE]
+ *	the view, then, each time numa_topology_changed() says the
+ *	topology moved, the view again (what a runtime that caches node
+ *	maps does): after the first change, or once numa_node_of_cpu(CPU)
+ *	is NODE.  Exit 3 when that did not happen within SECONDS.
+ *   xpv-numafollow touch MIB TAG
+ *   xpv-numafollow onnode MIB NODE TAG
+ *	touch MIB MiB of anonymous memory (touch: under the policy the
+ *	caller set, e.g. numactl --membind; onnode: numa_alloc_onnode()),
+ *	list its pages by guest frame ("XPVPAGES <pfn> <count> <pnode>"),
+ *	then "XPVSYNC TAG 1 listed pnode=<P>" (P: the pnode of every page by
+ *	get_mempolicy(MPOL_F_PNODE), or "mixed"), and keep the memory
+ *	until the topology version moves (the host says it is done
+ *	looking by moving something), at most 600 s.
+ *
+ * Lines of the view: "numa: version V max_node M configured C",
+ * "numa: node N cpus C,C size KIB", "numa: cpu C node N".
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <numa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xpv_util.h"
+
+static void show(void)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	int n, c, ncpus = numa_num_configured_cpus();
+	long long size;
+
+	printf("numa: version %llu max_node %d configured %d\n",
+	       numa_topology_version(), numa_max_node(),
+	       numa_num_configured_nodes());
+	for (n = 0; n <= numa_max_node(); n++) {
+		const char *sep = "";
+
+		if (numa_node_to_cpus(n, cpus) < 0)
+			continue;
+		size = numa_node_size64(n, NULL);
+		printf("numa: node %d cpus ", n);
+		for (c = 0; c < ncpus; c++)
+			if (numa_bitmask_isbitset(cpus, c)) {
+				printf("%s%d", sep, c);
+				sep = ",";
+			}
+		printf("%s size %lld\n", *sep ? "" : "-", size >> 10);
+	}
+	for (c = 0; c < ncpus; c++)
+		printf("numa: cpu %d node %d\n", c, numa_node_of_cpu(c));
+	fflush(stdout);
+	numa_bitmask_free(cpus);
+}
+
+/* Until the topology version is no longer @since; 0, or -1 after @secs. */
+static int wait_change(unsigned long long since, double secs)
+{
+	double end = now() + secs;
+
+	while (!numa_topology_changed(since)) {
+		if (now() > end)
+			return -1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+static int touch(size_t mib, int node, const char *tag)
+{
+	size_t len = mib << 20, n = len / 4096, i;
+	unsigned long long v = numa_topology_version();
+	struct page_pnode *pages;
+	long pnode = -2;
+	char *buf;
+	int fd;
+
+	if (node >= 0)
+		buf = numa_alloc_onnode(len, node);
+	else
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!buf || buf == MAP_FAILED) {
+		perror("xpv-numafollow: allocation");
+		return 1;
+	}
+	/* the pages as they are: no THP, whose pages a list would split */
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	memset(buf, 0x5a, len);
+	pages = calloc(n, sizeof(*pages));
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (!pages || fd < 0) {
+		perror("xpv-numafollow: pagemap");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		long p = get_pnode(buf + i * 4096, PNODE_FLAGS);
+
+		pages[i].pfn = page_frame(fd, buf + i * 4096, 4096);
+		pages[i].pnode = p;
+		pnode = pnode == -2 || pnode == p ? p : -1;
+	}
+	close(fd);
+	print_page_ranges(pages, n);
+	if (pnode >= 0)
+		printf("XPVSYNC %s 1 listed pnode=%ld\n", tag, pnode);
+	else
+		printf("XPVSYNC %s 1 listed pnode=mixed\n", tag);
+	fflush(stdout);
+	if (wait_change(v, 600) < 0) {
+		fprintf(stderr, "xpv-numafollow: the topology stayed at version %llu for 600 s\n", v);
+		return 3;
+	}
+	printf("XPVSYNC %s 1 released\n", tag);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long v;
+
+	if (numa_available() < 0) {
+		fprintf(stderr, "xpv-numafollow: no NUMA policy support\n");
+		return 1;
+	}
+	if (argc == 2 && !strcmp(argv[1], "show")) {
+		show();
+		return 0;
+	}
+	if ((argc == 3 || argc == 5) && !strcmp(argv[1], "wait")) {
+		double end = now() + atof(argv[2]);
+
+		v = numa_topology_version();
+		show();
+		do {
+			if (wait_change(v, end - now()) < 0) {
+				fprintf(stderr, "xpv-numafollow: no %s within %s s (version %llu)\n",
+					argc == 5 ? "such change" : "change", argv[2], v);
+				return 3;
+			}
+			v = numa_topology_version();
+			show();
+		} while (argc == 5 && numa_node_of_cpu(atoi(argv[3])) != atoi(argv[4]));
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "touch"))
+		return touch(strtoul(argv[2], NULL, 0), -1, argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "onnode"))
+		return touch(strtoul(argv[2], NULL, 0), atoi(argv[3]), argv[4]);
+	fprintf(stderr, "usage: xpv-numafollow show | wait SECONDS [CPU NODE] | touch MIB TAG | onnode MIB NODE TAG\n");
+	return 2;
+}
