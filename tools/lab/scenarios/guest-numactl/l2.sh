@@ -88,6 +88,13 @@ cpubind_check() {
 lab_check "numactl --cpunodebind=0 runs on the vCPUs of pnode 0" cpubind_check 0
 lab_check "numactl --cpunodebind=1 runs on the vCPUs of pnode 1" cpubind_check 1
 
+# numactl's own tests that need two nodes with memory (they skip on the
+# one-node machine make check runs on), here on pnodes.
+lab_check "numactl's test/move_pages: 64 pages to alternating pnodes" \
+	sh -c "$N/move_pages 64 | tail -n 3 && $N/move_pages 64 | grep -qx 'Test successful.'"
+lab_check "numactl's numademo -t -e 2M memset (each policy on each pnode; the make check run, 10M of every test, takes too long in L2)" \
+	sh -c "$N/numademo -t -e 2M memset >/tmp/numademo.out 2>&1; rc=\$?; tail -n 8 /tmp/numademo.out; exit \$rc"
+
 # pnode_of_cpu C: the pnode whose cpulist has CPU C, by sysfs.
 pnode_of_cpu() {
 	for _d in $X/pnode*; do
