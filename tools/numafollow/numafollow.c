@@ -20,6 +20,10 @@
  *	until the topology version moves (the host says it is done
  *	looking by moving something), at most 600 s.
  *
+ *   xpv-numafollow bench N
+ *	N calls of numa_topology_version() against N getppid() system
+ *	calls: ns per call and their ratio.
+ *
  * Lines of the view: "numa: version V max_node M configured C",
  * "numa: node N cpus C,C size KIB", "numa: cpu C node N".
  */
@@ -30,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,6 +131,26 @@ static int touch(size_t mib, int node, const char *tag)
 	return 0;
 }
 
+/* @n calls of numa_topology_version() against @n getppid() system calls. */
+static int bench(long n)
+{
+	unsigned long long sink = 0;
+	double t0, t1, t2;
+	long i;
+
+	t0 = now();
+	for (i = 0; i < n; i++)
+		sink += numa_topology_version();
+	t1 = now();
+	for (i = 0; i < n; i++)
+		sink += syscall(SYS_getppid);
+	t2 = now();
+	printf("bench: %ld calls each: numa_topology_version() %.2f ns/call, getppid() %.2f ns/call, syscall/libnuma ratio %.1f (sink %llu)\n",
+	       n, (t1 - t0) * 1e9 / n, (t2 - t1) * 1e9 / n,
+	       (t2 - t1) / (t1 - t0), sink & 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long v;
@@ -154,10 +179,12 @@ int main(int argc, char **argv)
 		} while (argc == 5 && numa_node_of_cpu(atoi(argv[3])) != atoi(argv[4]));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "bench"))
+		return bench(atol(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "touch"))
 		return touch(strtoul(argv[2], NULL, 0), -1, argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "onnode"))
 		return touch(strtoul(argv[2], NULL, 0), atoi(argv[3]), argv[4]);
-	fprintf(stderr, "usage: xpv-numafollow show | wait SECONDS [CPU NODE] | touch MIB TAG | onnode MIB NODE TAG\n");
+	fprintf(stderr, "usage: xpv-numafollow show | wait SECONDS [CPU NODE] | touch MIB TAG | onnode MIB NODE TAG | bench N\n");
 	return 2;
 }
