@@ -66,7 +66,7 @@ run_logged "$LOG" 'echo building' make -C "$OBJ/shared" -j"$JOBS" \
 	die "numactl install failed, full log: $LOG"
 # The lab's L2 has no shared libraries: fully static programs.
 run_logged "$LOG" 'echo building' make -C "$OBJ/static" -j"$JOBS" \
-	LDFLAGS=-all-static numactl migratepages numademo test/move_pages ||
+	LDFLAGS=-all-static numactl migratepages numastat numademo test/move_pages ||
 	die "static numactl build failed, full log: $LOG"
 # Debian's numactl, the unpatched build of this source, for the lab to
 # compare with (NUMA_XPV=0 must print what it prints).

@@ -88,6 +88,14 @@ cpubind_check() {
 lab_check "numactl --cpunodebind=0 runs on the vCPUs of pnode 0" cpubind_check 0
 lab_check "numactl --cpunodebind=1 runs on the vCPUs of pnode 1" cpubind_check 1
 
+# The tools that stay on the guest's own nodes say so.
+lab_check "numastat says its counters are the guest's nodes, not pnodes" \
+	sh -c "$N/numastat 2>&1 >/dev/null | grep 'XPV pnodes'"
+lab_check "migratepages refuses pnodes, saying why" \
+	sh -c "! $N/migratepages $$ 0 1 2>/tmp/mp.err; cat /tmp/mp.err; grep -q 'page by page' /tmp/mp.err"
+lab_check "NUMA_XPV=0 numastat says nothing of pnodes" \
+	sh -c "! NUMA_XPV=0 $N/numastat 2>&1 >/dev/null | grep 'XPV pnodes'"
+
 # numactl's own tests that need two nodes with memory (they skip on the
 # one-node machine make check runs on), here on pnodes.
 lab_check "numactl's test/move_pages: 64 pages to alternating pnodes" \
