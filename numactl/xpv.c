@@ -25,6 +25,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,12 +131,29 @@ int numa_topology_changed(unsigned long long since)
 	return numa_topology_version() != since;
 }
 
-/* The number of pnodes now (pnode ids are 0 to this - 1), or -1. */
+/* The number of pnodes now (pnode ids are 0 to this - 1), as many as
+   a nodemask holds, or -1. */
 int numa_xpv_nr_pnodes(void)
 {
 	long n = read_number(XPV_SYSFS "/nr_pnodes");
 
-	return n > 0 && n <= numa_num_possible_nodes() ? n : -1;
+	if (n <= 0)
+		return -1;
+	return n < numa_num_possible_nodes() ? n : numa_num_possible_nodes();
+}
+
+/* A lock for libnuma's caches of pnode data, held for a copy at most. */
+static char xpv_lock_word;
+
+void numa_xpv_lock(void)
+{
+	while (__atomic_test_and_set(&xpv_lock_word, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+void numa_xpv_unlock(void)
+{
+	__atomic_clear(&xpv_lock_word, __ATOMIC_RELEASE);
 }
 
 /* The sysfs file @file of node (or pnode) @node, into @buf. */

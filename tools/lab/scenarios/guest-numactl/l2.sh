@@ -88,6 +88,10 @@ cpubind_check() {
 lab_check "numactl --cpunodebind=0 runs on the vCPUs of pnode 0" cpubind_check 0
 lab_check "numactl --cpunodebind=1 runs on the vCPUs of pnode 1" cpubind_check 1
 
+lab_check "numactl --membind=1 numactl --show: policy bind, membind 1" \
+	sh -c "$N/numactl --membind=1 $N/numactl --show >/tmp/show.out; cat /tmp/show.out;
+		grep -qx 'policy: bind' /tmp/show.out && grep -qx 'membind: 1 *' /tmp/show.out"
+
 # The tools that stay on the guest's own nodes say so.
 lab_check "numastat says its counters are the guest's nodes, not pnodes" \
 	sh -c "$N/numastat 2>&1 >/dev/null | grep 'XPV pnodes'"
