@@ -31,10 +31,14 @@ grep -q MPOL_F_PNODES "$HDR/include/linux/mempolicy.h" ||
 mkdir -p "$BUILD/logs"
 : >"$LOG"
 
-# autoreconf writes into its tree: build from a copy of the source
-# (rsync keeps the times of unchanged files: make stays incremental).
+# autoreconf writes into its tree: build from a copy of the source.
+# rsync --checksum, without -t, leaves files whose content did not change
+# alone (their times too), and gives changed ones the time of now, so a
+# fresh checkout of the same text triggers no automake rebuild rule (a
+# config.status --recheck would see LDFLAGS=-all-static and fail):
+# configure runs again only when its inputs' content changes (the stamp).
 mkdir -p "$OBJ/src"
-rsync -a --delete --exclude=.git --exclude=autom4te.cache \
+rsync -rl --checksum --delete --exclude=.git --exclude=autom4te.cache \
 	--exclude=configure --exclude='Makefile.in' --exclude=aclocal.m4 \
 	--exclude=build-aux --exclude=config.h.in --exclude='m4/l*.m4' \
 	"$SRC/" "$OBJ/src/"

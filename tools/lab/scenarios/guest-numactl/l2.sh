@@ -92,6 +92,10 @@ lab_check "numactl --membind=1 numactl --show: policy bind, membind 1" \
 	sh -c "$N/numactl --membind=1 $N/numactl --show >/tmp/show.out; cat /tmp/show.out;
 		grep -qx 'policy: bind' /tmp/show.out && grep -qx 'membind: 1 *' /tmp/show.out"
 
+lab_check "numactl --membind=netdev:lo refuses: a device's host node is not known" \
+	sh -c "! $N/numactl --membind=netdev:lo true 2>/tmp/dev.err; cat /tmp/dev.err;
+		grep -q 'host node of a device is not known' /tmp/dev.err"
+
 # The tools that stay on the guest's own nodes say so.
 lab_check "numastat says its counters are the guest's nodes, not pnodes" \
 	sh -c "$N/numastat 2>&1 >/dev/null | grep 'XPV pnodes'"
