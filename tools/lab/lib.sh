@@ -506,10 +506,25 @@ lab_l2_tail() {
 lab_l2_up() { grep -q "XPVLAB # L2: up" /tmp/l2.log /tmp/l2.out 2>/dev/null; }
 
 # lab_l2_wait_line SECONDS PATTERN: wait for a line on L2's output port;
-# fails at once when L2 has exited without printing it.
+# fails at once when L2 has exited without printing it, and early when
+# L2 is still booting and its console has said nothing new for
+# $LAB_L2_SILENT seconds (default 60; the longest silence of a healthy
+# boot here is about 11 s, on the debug kernel): that is the boot hang
+# of nested TCG, and waiting out SECONDS would only cost time.
 lab_l2_wait_line() {
-	_deadline=$(($(date +%s) + $1))
+	_start=$(date +%s)
+	_deadline=$((_start + $1)) _heard=$_start _size=0
 	until grep -q "$2" /tmp/l2.out 2>/dev/null; do
+		_now=$(date +%s)
+		if [ -f /tmp/l2.boots ] && [ -s /tmp/l2.log ] && ! lab_l2_up; then
+			_s=$(wc -c </tmp/l2.log)
+			if [ "$_s" != "$_size" ]; then
+				_size=$_s _heard=$_now
+			elif [ $((_now - _heard)) -ge "${LAB_L2_SILENT:-60}" ]; then
+				echo "L2's console said nothing for $((_now - _heard)) s while it booted"
+				_deadline=$_now
+			fi
+		fi
 		if [ -f /tmp/l2.rc ]; then
 			grep -q "$2" /tmp/l2.out 2>/dev/null && return 0
 			echo "L2 exited (status $(cat /tmp/l2.rc)) without printing '$2'"
@@ -530,8 +545,8 @@ lab_l2_wait_line() {
 			lab_l2_tail
 			return 1
 		fi
-		if [ "$(date +%s)" -ge "$_deadline" ]; then
-			echo "no '$2' from L2 within $1 s"
+		if [ "$_now" -ge "$_deadline" ]; then
+			echo "no '$2' from L2 (waited $((_now - _start)) s of $1)"
 			lab_l2_hang_report
 			if ! lab_l2_up; then
 				# Its clock can stop under nested TCG: a flake.
