@@ -289,6 +289,16 @@ lab_l2_look() {
 	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
 }
 
+# lab_listed TAG CMD... (L2): run CMD, which prints XPVPAGES and XPVSYNC
+# lines for L1 as it goes (not inside lab_check, which prints output at
+# the end), keep its output in /tmp/TAG.out, and check its exit status.
+lab_listed() {
+	_tag=$1
+	shift
+	{ "$@" 2>&1; echo $? >/tmp/"$_tag".rc; } | tee /tmp/"$_tag".out
+	lab_check "$_tag: $* exited with 0" test "$(cat /tmp/"$_tag".rc)" = 0
+}
+
 # lab_l2_pages WHAT N: the XPVPAGES lines L2 printed just before
 # "XPVSYNC WHAT N listed" (its pages, for xpv-pagecheck check).
 lab_l2_pages() {

@@ -128,15 +128,6 @@ view_is() {
 	echo "view $1: cpu $2 on node ${_got:-(none)}, expected $3"
 	[ "$_got" = "$3" ]
 }
-# listed TAG CMD...: run CMD, which prints XPVPAGES and XPVSYNC lines for
-# L1 as it goes (not inside lab_check, which prints output at the end),
-# and check its exit status.
-listed() {
-	_tag=$1
-	shift
-	{ "$@" 2>&1; echo $? >/tmp/"$_tag".rc; } | tee /tmp/"$_tag".out
-	lab_check "$_tag: $* exited with 0" test "$(cat /tmp/"$_tag".rc)" = 0
-}
 
 lab_check "the topology settles" settle
 
@@ -153,7 +144,7 @@ lab_check "a running libnuma program: numa_node_of_cpu(0) is $p0, vCPU 0's pnode
 # numactl --membind=1, from vCPU 0 (pnode 0): the program touches 64 MiB,
 # lists its pages and keeps them until L1 has looked and swapped the
 # vCPUs.
-listed membind $N/numactl --membind=1 --physcpubind=0 \
+lab_listed membind $N/numactl --membind=1 --physcpubind=0 \
 	$N/xpv-numafollow-static touch 64 membind
 
 lab_check "the running program saw the topology change (numa_topology_changed())" \
@@ -176,5 +167,5 @@ lab_check "L1 swapped the vCPUs: vCPU 1 is on pnode 0" \
 	lab_wait_for 120 cpu_on 1 0
 lab_check "the topology settles" settle
 # numa_alloc_onnode(), on libnuma.so.1, from vCPU 0 (pnode 1 now).
-listed onnode env LD_LIBRARY_PATH=$N $N/numactl --physcpubind=0 \
+lab_listed onnode env LD_LIBRARY_PATH=$N $N/numactl --physcpubind=0 \
 	$N/xpv-numafollow onnode 64 0 onnode
