@@ -30,13 +30,14 @@ help:
 	@echo "  make test-debug the same with every lab scenario on the DEBUG=1 kernel"
 	@echo
 	@echo "  make deps       install build and runtime dependencies (apt-get)"
-	@echo "  make sources    unpack Debian's linux-source-6.12, qemu 7.2 and numactl 2.0.16, apply patches/"
+	@echo "  make sources    unpack Debian's linux-source-6.12, qemu 7.2, numactl 2.0.16, jemalloc 5.3.0, apply patches/"
 	@echo "  make kernel     build bzImage (DEBUG=1: KASAN/LOCKDEP/DEBUG_VM variant)"
 	@echo "  make kernel-pristine  the same kernel without the series (benchmark baseline)"
 	@echo "  make qemu       build qemu-system-x86_64"
 	@echo "  make tools      build tools/ (host and static lab binaries)"
 	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
 	@echo "  make numactl    build numactl/libnuma with patches/numactl (CHECK=1: its tests)"
+	@echo "  make jemalloc   build jemalloc with patches/jemalloc (CHECK=1: its tests)"
 	@echo "  make rootfs     debootstrap the Debian root (libvirt) L1 mounts for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
@@ -44,7 +45,8 @@ help:
 	@echo "  make lab-run    run lab scenario SCENARIO=$(SCENARIO) (tools/lab/scenarios)"
 	@echo "  make lab-soak   run SCENARIO N=20 times: failure rate, causes, retries taken"
 	@echo "  make bench      benchmarks in the lab (not tests): the XPV vDSO read vs a syscall,"
-	@echo "                  memory updates, page faults, NUMA balancing vs the baselines"
+	@echo "                  memory updates, page faults, NUMA balancing vs the baselines,"
+	@echo "                  jemalloc's pnode arenas vs phycpu"
 	@echo "                  (BENCH=name runs one; bench-numab plots to build/lab/bench-numab.png)"
 	@echo "  make clean      remove build outputs (keeps sources and ccache)"
 	@echo "  make distclean  remove build/ entirely"
@@ -59,6 +61,7 @@ sources: deps
 	@ci/src.sh prepare linux
 	@ci/src.sh prepare qemu
 	@ci/src.sh prepare numactl
+	@ci/src.sh prepare jemalloc
 
 kernel: deps
 	@ci/build-linux.sh
@@ -78,6 +81,11 @@ selftests: kernel
 numactl: selftests tools
 	@ci/build-numactl.sh
 
+# jemalloc with percpu_arena:pnode (patches/jemalloc), against the kernel's
+# uapi headers; CHECK=1 runs jemalloc's own test suite.
+jemalloc: selftests
+	@ci/build-jemalloc.sh
+
 tools: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools all
 
@@ -88,18 +96,20 @@ series: deps
 	@ci/src.sh export linux
 	@ci/src.sh export qemu
 	@ci/src.sh export numactl
+	@ci/src.sh export jemalloc
 
 check-series: series
 	@ci/src.sh check linux
 	@ci/src.sh check qemu
 	@ci/src.sh check numactl
+	@ci/src.sh check jemalloc
 	@ci/checkpatch.sh linux
 	@ci/checkpatch.sh qemu
 
 rootfs: deps
 	@ci/build-rootfs.sh
 
-build: kernel qemu tools selftests numactl
+build: kernel qemu tools selftests numactl jemalloc
 
 # make lab XPV=0: a plain KVM guest; MOVE=10: L1 swaps L2's vCPU nodes
 # every 10 s while you watch xpvtop in L2.
@@ -135,7 +145,10 @@ test-debug: deps
 # static vNUMA, UMA with L1's NUMA balancing, and UMA alone (its series
 # as CSV and a PNG plot, build/lab/bench-numab.{csv,png}; four L2s of
 # about 5 minutes each, so it gets 40 minutes instead of lab.sh's 15).
-BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault) bench-numab
+# bench-jemalloc: jemalloc's malloc/free throughput, percpu_arena:pnode
+# against phycpu, in an XPV L2.
+BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault) bench-numab \
+	bench-jemalloc
 BENCH ?= $(BENCHES)
 
 bench: build $(if $(filter bench-pagefault,$(BENCH)),kernel-pristine)
@@ -162,5 +175,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl tools unit series check-series build \
+.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc tools unit series check-series build \
 	rootfs lab lab-run test bench clean distclean

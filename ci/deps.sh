@@ -27,6 +27,9 @@ PKGS=(
 	gnuplot-nox
 	# numactl 2.0.16 build (autoreconf)
 	autoconf automake libtool
+	# jemalloc 5.3.0: Debian's unpatched build, which the patched one
+	# must equal where XPV is not in play
+	libjemalloc2
 )
 
 SUDO=

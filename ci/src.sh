@@ -4,7 +4,7 @@
 # Upstream trees for XPV: fetch them from Debian's packages, apply the
 # project's series, export it and check that the export applies.
 #
-# COMPONENT is linux, qemu or numactl.
+# COMPONENT is linux, qemu, numactl or jemalloc.
 #
 #   ci/src.sh fetch   linux|qemu  unpack the Debian source into build/src/<c>,
 #                                 a git repository whose tag xpv-pristine is
@@ -35,14 +35,15 @@ NAME=src
 # shellcheck source=ci/versions
 . "$TOP/ci/versions"
 
-[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check|import linux|qemu|numactl"
+[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check|import linux|qemu|numactl|jemalloc"
 cmd=$1
 comp=$2
 case $comp in
 linux) OVERLAYS=(linux-host linux-guest) ;;
 qemu) OVERLAYS=(qemu) ;;
 numactl) OVERLAYS=(numactl) ;;
-*) die "unknown component '$comp' (linux, qemu or numactl)" ;;
+jemalloc) OVERLAYS=(jemalloc) ;;
+*) die "unknown component '$comp' (linux, qemu, numactl or jemalloc)" ;;
 esac
 SRC=$BUILD/src/$comp
 PATCHDIR=$TOP/patches/$comp
@@ -87,6 +88,7 @@ DL=$BUILD/dl/$comp
 case $comp in
 qemu) SRC_PKG=$QEMU_SRC_PKG SRC_DEB_VERSION=$QEMU_DEB_VERSION ;;
 numactl) SRC_PKG=$NUMACTL_SRC_PKG SRC_DEB_VERSION=$NUMACTL_DEB_VERSION ;;
+jemalloc) SRC_PKG=$JEMALLOC_SRC_PKG SRC_DEB_VERSION=$JEMALLOC_DEB_VERSION ;;
 esac
 
 dl_dsc() {

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make test`: every tier of the project's tests, in order, counted.
-#   unit tests -> kernel, QEMU, KVM selftest and numactl builds (numactl's
-#   own tests) -> series export,
+#   unit tests -> kernel, QEMU, KVM selftest, numactl and jemalloc builds
+#   (their own tests) -> series export,
 #   git am check and checkpatch -> the lab's Debian root -> lab scenarios
 #   (L1 + L2).
 # Each stage prints TAP ("ok"/"not ok" lines) and is counted; a stage whose
@@ -74,7 +74,9 @@ stage qemu -- "$TOP/ci/build-qemu.sh"
 stage selftests kernel -- "$TOP/ci/build-selftests.sh"
 # numactl with patches/numactl, and its own test suite (make check)
 stage numactl selftests tools -- env CHECK=1 "$TOP/ci/build-numactl.sh"
-for c in linux qemu numactl; do
+# jemalloc with patches/jemalloc, and its own test suite (make check)
+stage jemalloc selftests -- env CHECK=1 "$TOP/ci/build-jemalloc.sh"
+for c in linux qemu numactl jemalloc; do
 	stage "series-$c" -- sh -c "'$TOP/ci/src.sh' export $c && '$TOP/ci/src.sh' check $c"
 done
 stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
@@ -94,6 +96,7 @@ lab_stage() {
 		needs="$needs selftests" ;;
 	libvirt) needs="$needs rootfs" ;;
 	guest-numactl) needs="$needs selftests numactl" ;;
+	guest-jemalloc) needs="$needs selftests jemalloc" ;;
 	esac
 	# shellcheck disable=SC2086
 	stage "$name" $needs -- env XPV_DEBUG="$debug" "$TOP/tools/lab/lab.sh" \
@@ -110,6 +113,7 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-vnuma" guest-vnuma
 	lab_stage "$1guest-numab" guest-numab
 	lab_stage "$1guest-numactl" guest-numactl
+	lab_stage "$1guest-jemalloc" guest-jemalloc
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate

@@ -1,0 +1,3 @@
+#!/bin/sh
+
+export MALLOC_CONF="percpu_arena:pnode"
