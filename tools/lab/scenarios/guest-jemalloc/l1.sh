@@ -1,0 +1,72 @@
+# jemalloc's percpu_arena:pnode on live pnodes, checked against where L1
+# keeps L2's vCPUs and memory.
+#  - In L1, whose kernel has XPV's guest side but is no XPV guest, the
+#    option is percpu_arena:phycpu; with abort_conf it stops, saying why.
+#  - L2 runs with kvm-xpv=on, its RAM preallocated on L1 node 0, vCPU 0
+#    on node 0 and vCPU 1 on node 1; once L2 is up, L1 moves every other
+#    2 MiB chunk of its RAM to node 1.  In L2 (l2.sh) jemalloc's own unit
+#    test of the option passes, and without the option the patched
+#    jemalloc prints Debian's statistics.
+#  - A thread pinned to vCPU 0 allocates 64 MiB in 64-byte objects: every
+#    page on node 0.  L1 moves vCPU 0 to node 1; the thread frees them
+#    and allocates 64 MiB more: 95% of the pages or more on node 1, and
+#    jemalloc's statistics show the rebind and the arena of each pnode.
+#    L2 counts all the pages by pnode as it sees them (l2.sh); L1 checks
+#    an evenly spread sample of up to 512 of them (the pages are
+#    scattered: a line each on L2's UART would be 16384 lines) against
+#    where it keeps them, and that sample's share on the node.
+J=/lab/jem
+lab_check "L1 (no XPV guest): percpu_arena:pnode is percpu_arena:phycpu" \
+	sh -c "LD_PRELOAD=$J/libjemalloc.so.2 MALLOC_CONF=percpu_arena:pnode \
+		$J/xpv-jemfollow opt | tee /tmp/opt.out; grep -qx 'jemalloc: percpu_arena phycpu' /tmp/opt.out"
+lab_check "L1: with abort_conf, percpu_arena:pnode stops, saying XPV is not active" \
+	sh -c "! LD_PRELOAD=$J/libjemalloc.so.2 MALLOC_CONF=percpu_arena:pnode,abort_conf:true \
+		$J/xpv-jemfollow opt >/tmp/abort.out 2>&1; cat /tmp/abort.out;
+		grep -q 'percpu_arena:pnode: XPV is not active' /tmp/abort.out"
+# unit_test WANT: jemalloc's test/unit/pnode passes test WANT (exit 0, or
+# 1 when some of its tests skip, 2 when one fails).
+unit_test() {
+	MALLOC_CONF=percpu_arena:pnode $J/test-unit-pnode >/tmp/unit.out 2>&1
+	_rc=$?
+	cat /tmp/unit.out
+	[ $_rc -le 1 ] && grep -q "^$1 (non-reentrant): pass" /tmp/unit.out
+}
+lab_check "L1: jemalloc's unit test of the option (test/unit/pnode): its no-XPV test passes" \
+	unit_test test_pnode_none
+
+LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
+LAB_L2_PREFIX="numactl --membind=0"
+lab_l2_start_apart -mem-prealloc
+lab_check "L2 waits for its memory to be spread" \
+	lab_l2_wait_line 300 '^XPVSYNC jemalloc waiting'
+lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
+	xpv-pagecheck stripe "$(lab_l2_pid)" 1
+
+# on_node NODE MIN WHAT N: of the pages L2 listed for WHAT N, at least MIN
+# percent on NODE (what L2 said of each page, which xpv-pagecheck checked
+# page by page against L1's move_pages()).
+on_node() {
+	lab_l2_pages "$3" "$4" | awk -v node="$1" -v min="$2" '
+		{ all += $3; if ($4 == node) on += $3 }
+		END { printf "%d of %d pages on node %d (%.1f%%), at least %d%% expected\n",
+			on, all, node, all ? 100 * on / all : 0, min
+		      exit !(all && 100 * on >= min * all) }'
+}
+# look WHAT N NODE MIN WHY: L2 listed WHAT N; with L2 paused, each page is
+# where L2 says, and MIN percent of them on NODE.
+look() {
+	lab_check "L2 listed the pages of $1 $2" \
+		lab_l2_wait_line 300 "^XPVSYNC $1 $2 listed"
+	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
+	lab_l2_pages "$1" "$2" >/tmp/"$1$2".pages
+	lab_check "every page of L2's sample of $1 $2 is where L2 says, by L1's move_pages()" \
+		sh -c "xpv-pagecheck check $(lab_l2_pid) </tmp/$1$2.pages"
+	lab_check "$4% or more of the sample of $1 $2 on node $3, $5" on_node "$3" "$4" "$1" "$2"
+	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
+}
+look jem 1 0 100 "the pnode of vCPU 0, where the thread runs"
+lab_check "move vCPU 0 (thread $t0) to CPU $n1 on node 1" taskset -p -c "$n1" "$t0"
+look jem 2 1 95 "where L1 moved vCPU 0 and the thread with it"
+lab_check "move vCPU 0 (thread $t0) back to CPU $n0 on node 0: L1 is done looking" \
+	taskset -p -c "$n0" "$t0"
+lab_check "L2 ran to completion" lab_l2_done
