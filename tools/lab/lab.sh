@@ -343,7 +343,9 @@ l1_done() { cat "$out/l1.out" "$out/l1.log" | tr -d '\r' | grep -q "XPVLAB done 
 # l1_run: run QEMU (L1) to its end: L1 done (then quit it), L1 dead
 # (xpv-vmwatch reports and quits it) or the timeout (where L1's CPUs are
 # goes to l1.hang, then QEMU is killed).  Sets rc: QEMU's exit status,
-# 124 on the timeout.
+# 124 on the timeout, 125 when an L1 CPU went deaf (tools/lab/l1-deaf:
+# halted with an interrupt to deliver that QEMU never delivers; found
+# after two minutes in which neither level printed a byte).
 l1_run() {
 	local qpid wpid deadline done_at=
 	rm -f "$out/l1.qmp" "$out/l1-watch.qmp"
@@ -355,7 +357,30 @@ l1_run() {
 	wpid=$!
 	deadline=$(($(date +%s) + timeout))
 	rc=
+	# quiet since, and the last probe for a deaf CPU (see l1-deaf)
+	local sizes= quiet_since probed=0 now
+	quiet_since=$(date +%s)
 	while kill -0 $qpid 2>/dev/null; do
+		now=$(date +%s)
+		if [ "$(cat "$out"/l1.log "$out"/l1.out "$out"/l2.log "$out"/l2.out 2>/dev/null | wc -c)" != "$sizes" ]; then
+			sizes=$(cat "$out"/l1.log "$out"/l1.out "$out"/l2.log "$out"/l2.out 2>/dev/null | wc -c)
+			quiet_since=$now
+		elif [ $((now - quiet_since)) -ge 120 ] && [ $((now - probed)) -ge 60 ] &&
+			[ -z "$done_at" ]; then
+			# two minutes without a byte from either level: an L1 CPU
+			# that no interrupt wakes stops everything waiting on it
+			probed=$now
+			if "$TOP/tools/lab/l1-deaf" "$out/l1.qmp" "$cpus" >"$out/l1.deaf" 2>&1; then
+				"$vmwatch" -r -s 1 -m "$sysmap" -n L1 -o "$out/l1-regs.txt" "$out/l1.qmp" \
+					>"$out/l1.hang" 2>&1 || true
+				kill $qpid 2>/dev/null || true
+				sleep 5
+				kill -9 $qpid 2>/dev/null || true
+				rc=125
+				break
+			fi
+			rm -f "$out/l1.deaf"
+		fi
 		if [ -z "$done_at" ] && l1_done; then
 			done_at=$(date +%s)
 		elif [ -n "$done_at" ] && [ $(($(date +%s) - done_at)) -ge 2 ]; then
@@ -413,7 +438,7 @@ run_once() {
 	: >"$out/l2.log"
 	: >"$out/l1.out"
 	: >"$out/l2.out"
-	rm -f "$out/l1.watch" "$out/l1.hang" "$out/qemu-cpu.log" "$out/l1-regs.txt"
+	rm -f "$out/l1.watch" "$out/l1.hang" "$out/l1.deaf" "$out/qemu-cpu.log" "$out/l1-regs.txt"
 	l1_run
 	elapsed=$(($(date +%s) - start))
 	tap() { # ok|"not ok" text
@@ -450,6 +475,9 @@ run_once() {
 		if [ $rc -eq 124 ]; then
 			tap "not ok" "finished within ${timeout}s # timed out; L1's CPUs then:"
 			sed 's/^/#   /' "$out/l1.hang"
+		elif [ $rc -eq 125 ]; then
+			tap "not ok" "L1's CPUs kept taking interrupts # after 2 min without output, $(head -n 1 "$out/l1.deaf")"
+			sed 's/^/#   /' "$out/l1.deaf" "$out/l1.hang"
 		elif l1_done; then
 			tap ok "L1 ran its scenario to the end (${elapsed}s)"
 			[ -z "$death" ] || echo "$death" |
@@ -575,7 +603,7 @@ attempt=1
 run_once
 read -r failed n <"$out/counts"
 while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signature); do
-	for f in l1.log l2.log l1.out l2.out qemu.log verdict l1.watch l1-regs.txt qemu-cpu.log; do
+	for f in l1.log l2.log l1.out l2.out qemu.log verdict l1.watch l1-regs.txt l1.hang l1.deaf qemu-cpu.log; do
 		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt$attempt-$f"
 	done
 	mkdir -p "$BUILD/lab"

@@ -232,13 +232,33 @@ lab_l2_death() {
 # lab_l2_hang_report: where a hung L2's CPUs are (three samples of their
 # registers), then an NMI: L2 runs with unknown_nmi_panic, so it panics
 # with a backtrace on its console and xpv-vmwatch reports the panic.
+# L2's QEMU answers QMP from its main loop, and reads a vCPU's registers
+# from that vCPU's thread: a thread that does not come back from KVM_RUN
+# in L1's kernel would hold the report up for good, so each QMP call gets
+# 30 s, and L1 then says where each of QEMU's threads is in its kernel.
 lab_l2_hang_report() {
 	echo "L2 hangs; its CPUs:"
-	xpv-vmwatch -r -s 3 -m "$(lab_l2_map)" -n L2 /tmp/l2.qmp 2>&1 | sed 's/^/  /'
-	xpv-qmp /tmp/l2.qmp '{"execute":"inject-nmi"}' >/dev/null 2>&1 || return 0
+	timeout 30 xpv-vmwatch -r -s 3 -m "$(lab_l2_map)" -n L2 /tmp/l2.qmp >/tmp/l2.regs 2>&1
+	_rc=$?
+	sed 's/^/  /' /tmp/l2.regs
+	if [ $_rc = 143 ] || [ $_rc = 124 ]; then
+		echo "  L2's QEMU did not answer QMP in 30 s: one of its threads is stuck; in L1's kernel they are:"
+		lab_l2_threads | sed 's/^/  /'
+	fi
+	timeout 30 xpv-qmp /tmp/l2.qmp '{"execute":"inject-nmi"}' >/dev/null 2>&1 || return 0
 	lab_wait_for 20 test -f /tmp/l2.rc
 	sleep 0.5
 	lab_l2_death | sed 's/^/  /'
+}
+
+# lab_l2_threads: each thread of L2's QEMU, its state, the L1 CPU it last
+# ran on, and its stack in L1's kernel.
+lab_l2_threads() {
+	for _t in /proc/"$(lab_l2_pid)"/task/*; do
+		[ -d "$_t" ] || continue
+		echo "thread ${_t##*/} ($(cat "$_t"/comm)): $(sed -n 's/^State:[[:space:]]*//p' "$_t"/status), on CPU $(sed 's/.*) //' "$_t"/stat | cut -d' ' -f37), wchan $(cat "$_t"/wchan 2>/dev/null)"
+		sed 's/^/    /' "$_t"/stack 2>/dev/null
+	done
 }
 
 # lab_l2_wait: wait until L2's QEMU exits; fails unless it exited cleanly.
