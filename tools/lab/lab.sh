@@ -346,6 +346,17 @@ l1_done() { cat "$out/l1.out" "$out/l1.log" | tr -d '\r' | grep -q "XPVLAB done 
 # 124 on the timeout, 125 when an L1 CPU went deaf (tools/lab/l1-deaf:
 # halted with an interrupt to deliver that QEMU never delivers; found
 # after two minutes in which neither level printed a byte).
+# l1_stop_hung SAMPLES WAIT: where L1's CPUs are (SAMPLES register
+# samples, into l1.hang), then end its QEMU ($qpid): SIGTERM, SIGKILL
+# WAIT seconds later.
+l1_stop_hung() {
+	"$vmwatch" -r -s "$1" -m "$sysmap" -n L1 -o "$out/l1-regs.txt" "$out/l1.qmp" \
+		>"$out/l1.hang" 2>&1 || true
+	kill "$qpid" 2>/dev/null || true
+	sleep "$2"
+	kill -9 "$qpid" 2>/dev/null || true
+}
+
 l1_run() {
 	local qpid wpid deadline done_at=
 	rm -f "$out/l1.qmp" "$out/l1-watch.qmp"
@@ -371,11 +382,7 @@ l1_run() {
 			# that no interrupt wakes stops everything waiting on it
 			probed=$now
 			if "$TOP/tools/lab/l1-deaf" "$out/l1.qmp" "$cpus" >"$out/l1.deaf" 2>&1; then
-				"$vmwatch" -r -s 1 -m "$sysmap" -n L1 -o "$out/l1-regs.txt" "$out/l1.qmp" \
-					>"$out/l1.hang" 2>&1 || true
-				kill $qpid 2>/dev/null || true
-				sleep 5
-				kill -9 $qpid 2>/dev/null || true
+				l1_stop_hung 1 5
 				rc=125
 				break
 			fi
@@ -390,11 +397,7 @@ l1_run() {
 			done_at=$((done_at + 30))	# then wait for QEMU
 		fi
 		if [ "$(date +%s)" -ge $deadline ]; then
-			"$vmwatch" -r -s 3 -m "$sysmap" -n L1 -o "$out/l1-regs.txt" "$out/l1.qmp" \
-				>"$out/l1.hang" 2>&1 || true
-			kill $qpid 2>/dev/null || true
-			sleep 10
-			kill -9 $qpid 2>/dev/null || true
+			l1_stop_hung 3 10
 			rc=124
 			break
 		fi

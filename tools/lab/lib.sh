@@ -309,6 +309,34 @@ lab_l2_look() {
 	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
 }
 
+# lab_xpv_pnode_kb P (L2): the memory pnode P backs, in kB.
+lab_xpv_pnode_kb() {
+	sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' /sys/devices/system/xpv/pnode"$1"/meminfo
+}
+
+# lab_xpv_spread (L2): pnode 1 backs a third of L2's memory or more (L1
+# moves half of it there with xpv-pagecheck stripe).
+lab_xpv_spread() {
+	[ $(($(lab_xpv_pnode_kb 1) * 3)) -ge $(($(lab_xpv_pnode_kb 0) + $(lab_xpv_pnode_kb 1))) ]
+}
+
+# lab_xpv_settle (L2): the topology has not changed for 3 s (a program
+# started then takes the next change as L1's word); fails after 120 s of
+# changes.
+lab_xpv_settle() {
+	_v=$(cat /sys/devices/system/xpv/version)
+	_since=$(date +%s)
+	_end=$((_since + 120))
+	while [ $(($(date +%s) - _since)) -lt 3 ]; do
+		[ "$(date +%s)" -lt $_end ] || { echo "still changing after 120 s (version $_v)"; return 1; }
+		sleep 0.5
+		[ "$(cat /sys/devices/system/xpv/version)" = "$_v" ] && continue
+		_v=$(cat /sys/devices/system/xpv/version)
+		_since=$(date +%s)
+	done
+	echo "version $_v"
+}
+
 # lab_listed TAG CMD... (L2): run CMD, which prints XPVPAGES and XPVSYNC
 # lines for L1 as it goes (not inside lab_check, which prints output at
 # the end), keep its output in /tmp/TAG.out, and check its exit status.

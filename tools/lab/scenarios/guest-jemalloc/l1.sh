@@ -16,6 +16,7 @@
 #    scattered: a line each on L2's UART would be 16384 lines) against
 #    where it keeps them, and that sample's share on the node.
 J=/lab/jem
+. ./unit.sh
 lab_check "L1 (no XPV guest): percpu_arena:pnode is percpu_arena:phycpu" \
 	sh -c "LD_PRELOAD=$J/libjemalloc.so.2 MALLOC_CONF=percpu_arena:pnode \
 		$J/xpv-jemfollow opt | tee /tmp/opt.out; grep -qx 'jemalloc: percpu_arena phycpu' /tmp/opt.out"
@@ -23,14 +24,6 @@ lab_check "L1: with abort_conf, percpu_arena:pnode stops, saying XPV is not acti
 	sh -c "! LD_PRELOAD=$J/libjemalloc.so.2 MALLOC_CONF=percpu_arena:pnode,abort_conf:true \
 		$J/xpv-jemfollow opt >/tmp/abort.out 2>&1; cat /tmp/abort.out;
 		grep -q 'percpu_arena:pnode: XPV is not active' /tmp/abort.out"
-# unit_test WANT: jemalloc's test/unit/pnode passes test WANT (exit 0, or
-# 1 when some of its tests skip, 2 when one fails).
-unit_test() {
-	MALLOC_CONF=percpu_arena:pnode $J/test-unit-pnode >/tmp/unit.out 2>&1
-	_rc=$?
-	cat /tmp/unit.out
-	[ $_rc -le 1 ] && grep -q "^$1 (non-reentrant): pass" /tmp/unit.out
-}
 lab_check "L1: jemalloc's unit test of the option (test/unit/pnode): its no-XPV test passes" \
 	unit_test test_pnode_none
 

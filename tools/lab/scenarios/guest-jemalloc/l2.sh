@@ -1,40 +1,17 @@
 # L2 half of guest-jemalloc (see l1.sh).
 X=/sys/devices/system/xpv
 J=/lab/jem
+. ./unit.sh
 lab_check "XPV is active" lab_wait_for 60 test -e $X/nr_pnodes
 # Where the arenas put pages is checked here; the guest's NUMA balancing
 # (guest-numab) would move them meanwhile.
 lab_check "guest NUMA balancing off for this test" \
 	sh -c 'echo 0 >/proc/sys/kernel/numa_balancing'
 echo "XPVSYNC jemalloc waiting"
-pnode_kb() { sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' $X/pnode"$1"/meminfo; }
-spread() { [ $(($(pnode_kb 1) * 3)) -ge $(($(pnode_kb 0) + $(pnode_kb 1))) ]; }
 lab_check "L1 spread L2's memory: pnode 1 backs a third of it or more" \
-	lab_wait_for 300 spread
-# settle: the topology has not changed for 3 s.
-settle() {
-	_v=$(cat $X/version)
-	_since=$(date +%s)
-	_end=$((_since + 120))
-	while [ $(($(date +%s) - _since)) -lt 3 ]; do
-		[ "$(date +%s)" -lt $_end ] || { echo "still changing after 120 s (version $_v)"; return 1; }
-		sleep 0.5
-		[ "$(cat $X/version)" = "$_v" ] && continue
-		_v=$(cat $X/version)
-		_since=$(date +%s)
-	done
-	echo "version $_v"
-}
-lab_check "the topology settles" settle
+	lab_wait_for 300 lab_xpv_spread
+lab_check "the topology settles" lab_xpv_settle
 
-# unit_test WANT: jemalloc's test/unit/pnode passes test WANT (exit 0, or
-# 1 when some of its tests skip, 2 when one fails).
-unit_test() {
-	MALLOC_CONF=percpu_arena:pnode $J/test-unit-pnode >/tmp/unit.out 2>&1
-	_rc=$?
-	cat /tmp/unit.out
-	[ $_rc -le 1 ] && grep -q "^$1 (non-reentrant): pass" /tmp/unit.out
-}
 lab_check "jemalloc's unit test of the option (test/unit/pnode): its arena-per-pnode test passes" \
 	unit_test test_pnode_arena
 lab_check "without the option, the patched jemalloc prints Debian's statistics" \

@@ -7,31 +7,12 @@ lab_check "XPV is active" lab_wait_for 60 test -e $X/nr_pnodes
 lab_check "guest NUMA balancing off for this test" \
 	sh -c 'echo 0 >/proc/sys/kernel/numa_balancing'
 echo "XPVSYNC numactl waiting"
-# pnode_kb P: the memory pnode P backs, in kB.
-pnode_kb() { sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' $X/pnode"$1"/meminfo; }
-# spread: pnode 1 backs a third of L2's memory or more (L1 moves half).
-spread() { [ $(($(pnode_kb 1) * 3)) -ge $(($(pnode_kb 0) + $(pnode_kb 1))) ]; }
 lab_check "L1 spread L2's memory: pnode 1 backs a third of it or more" \
-	lab_wait_for 300 spread
+	lab_wait_for 300 lab_xpv_spread
 
 # cpu_on C P: CPU C is on pnode P, by sysfs.
 cpu_on() { [ "$(pnode_of_cpu "$1")" = "$2" ]; }
-# settle: the topology has not changed for 3 s (the programs below take
-# the next change as L1's word); fails after 120 s of changes.
-settle() {
-	_v=$(cat $X/version)
-	_since=$(date +%s)
-	_end=$((_since + 120))
-	while [ $(($(date +%s) - _since)) -lt 3 ]; do
-		[ "$(date +%s)" -lt $_end ] || { echo "still changing after 120 s (version $_v)"; return 1; }
-		sleep 0.5
-		[ "$(cat $X/version)" = "$_v" ] && continue
-		_v=$(cat $X/version)
-		_since=$(date +%s)
-	done
-	echo "version $_v"
-}
-lab_check "the topology settles" settle
+lab_check "the topology settles" lab_xpv_settle
 
 # cpus_of P: pnode P's CPU list as numactl prints it (" 0 1 3").
 cpus_of() {
@@ -129,7 +110,7 @@ view_is() {
 	[ "$_got" = "$3" ]
 }
 
-lab_check "the topology settles" settle
+lab_check "the topology settles" lab_xpv_settle
 
 # A libnuma program that caches node maps and follows the topology,
 # until numa_node_of_cpu(0) says 1: L1 moves vCPU 0 there below.
@@ -165,7 +146,7 @@ sed 's/^/XPVLAB # L2:   /' /tmp/follow.out
 
 lab_check "L1 swapped the vCPUs: vCPU 1 is on pnode 0" \
 	lab_wait_for 120 cpu_on 1 0
-lab_check "the topology settles" settle
+lab_check "the topology settles" lab_xpv_settle
 # numa_alloc_onnode(), on libnuma.so.1, from vCPU 0 (pnode 1 now).
 lab_listed onnode env LD_LIBRARY_PATH=$N $N/numactl --physcpubind=0 \
 	$N/xpv-numafollow onnode 64 0 onnode

@@ -1,0 +1,10 @@
+# Shared by both levels of guest-jemalloc (. ./unit.sh).
+J=/lab/jem
+# unit_test WANT: jemalloc's test/unit/pnode passes test WANT (exit 0, or
+# 1 when some of its tests skip, 2 when one fails).
+unit_test() {
+	MALLOC_CONF=percpu_arena:pnode $J/test-unit-pnode >/tmp/unit.out 2>&1
+	_rc=$?
+	cat /tmp/unit.out
+	[ $_rc -le 1 ] && grep -q "^$1 (non-reentrant): pass" /tmp/unit.out
+}
