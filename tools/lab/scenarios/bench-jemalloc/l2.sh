@@ -6,16 +6,24 @@ J=/lab/jem
 lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
 rounds=${XPV_BENCH_ROUNDS:-5}
 : >/tmp/bench.all
+# Pinned, phycpu needs narenas set: jemalloc turns per-CPU arenas off
+# when a process may run on fewer CPUs than there are ("not
+# deterministic"), unless narenas says how many.
+conf_phycpu=percpu_arena:phycpu,narenas:$(($(nproc --all) / 2))
+conf_pnode=percpu_arena:pnode
 for i in 1 2 3; do
 	for o in phycpu pnode; do
-		taskset -c 0 env LD_PRELOAD=$J/libjemalloc.so.2 MALLOC_CONF=percpu_arena:$o \
+		eval conf=\$conf_$o
+		taskset -c 0 env LD_PRELOAD=$J/libjemalloc.so.2 MALLOC_CONF=$conf \
 			$J/xpv-jemfollow bench "$rounds" >/tmp/bench.$o.$i 2>&1 ||
 			{ cat /tmp/bench.$o.$i; lab_check "bench $o run $i" false; }
 		sed "s/^/$o /" /tmp/bench.$o.$i >>/tmp/bench.all
 	done
 done
-lab_check "the pnode runs used percpu_arena pnode" \
-	sh -c "grep -c '^pnode jemalloc: percpu_arena pnode' /tmp/bench.all | grep -qx 3"
+lab_check "the phycpu runs used percpu_arena phycpu, the pnode runs pnode" \
+	sh -c "grep 'jemalloc: percpu_arena' /tmp/bench.all;
+		grep -c '^pnode jemalloc: percpu_arena pnode' /tmp/bench.all | grep -qx 3 &&
+		grep -c '^phycpu jemalloc: percpu_arena phycpu' /tmp/bench.all | grep -qx 3"
 # lines: "<option> bench: size S ns/op N (min ...)"
 awk '$2 == "bench:" { k = $1 " " $4; t[k, ++n[k]] = $6; size[$4 + 0] = 1 }
 	function median(k,   a, i, j, m, x) {
