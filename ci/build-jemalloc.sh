@@ -109,7 +109,7 @@ else
 	echo "not ok - jemalloc without XPV: percpu_arena:pnode falls back to phycpu # saw '$out'"
 fi
 out=$(LD_PRELOAD=$JE MALLOC_CONF=percpu_arena:pnode,abort_conf:true "$JF" opt 2>&1) && rc=0 || rc=$?
-if [ $rc -ne 0 ] && echo "$out" | grep -q 'percpu_arena:pnode: .*not an XPV guest'; then
+if [ $rc -ne 0 ] && grep -q 'percpu_arena:pnode: .*not an XPV guest' <<<"$out"; then
 	echo "ok - jemalloc without XPV: percpu_arena:pnode with abort_conf stops, saying why (exit $rc)"
 else
 	echo "not ok - jemalloc without XPV: percpu_arena:pnode with abort_conf stops, saying why # exit $rc, saw '$out'"

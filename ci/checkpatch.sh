@@ -40,7 +40,7 @@ if [ "$comp" = linux ]; then
 	for f in $(git -C "$src" diff --name-only --diff-filter=A xpv-pristine xpv); do
 		n=$((n + 1))
 		if (cd "$src" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
-			--no-tree -f "$f" 2>/dev/null) | grep -v 'THE REST' | grep -qE '\((maintainer|supporter):'; then
+			--no-tree -f "$f" 2>/dev/null) | grep -v 'THE REST' | grep -cE '\((maintainer|supporter):' >/dev/null; then
 			echo "ok $n - MAINTAINERS covers $f"
 		else
 			echo "not ok $n - MAINTAINERS covers $f"

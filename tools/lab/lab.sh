@@ -338,7 +338,18 @@ qemu_cmd+=(-device virtio-serial-pci,id=labports
 
 # l1_done: L1 has printed its last result (the console has a copy, in
 # case its port fails).
-l1_done() { cat "$out/l1.out" "$out/l1.log" | tr -d '\r' | grep -q "XPVLAB done L1"; }
+l1_done() { has 'XPVLAB done L1' "$out/l1.out" "$out/l1.log"; }
+
+# has ERE FILE...: a line of FILE... matches ERE (carriage returns
+# aside).  It reads every file to its end: a grep -q that stops at the
+# first match leaves the command writing to it with SIGPIPE, and under
+# pipefail the pipeline then fails although the line is there (that made
+# a run whose L1 said 'done' count as one that did not).
+has() {
+	local re=$1
+	shift
+	[ "$(cat "$@" 2>/dev/null | tr -d '\r' | grep -Ec -- "$re" || true)" != 0 ]
+}
 
 # l1_run: run QEMU (L1) to its end: L1 done (then quit it), L1 dead
 # (xpv-vmwatch reports and quits it) or the timeout (where L1's CPUs are
@@ -494,7 +505,7 @@ run_once() {
 			# init said about them
 			echo "#   last line on L1's port: $(tail -n 1 "$out/l1.out" | tr -d '\r')"
 			echo "#   last result on L1's console: $(tr -d '\r' <"$out/l1.log" | grep '^XPVLAB \(ok\|not ok\|done\)' | tail -n 1)"
-			tr -d '\r' <"$out/l1.log" | grep 'XPVLAB # L1: init:' | sed 's/^/#   /'
+			tr -d '\r' <"$out/l1.log" | { grep 'XPVLAB # L1: init:' || true; } | sed 's/^/#   /'
 			echo "#   L1's console ends with:"
 			tr -d '\r' <"$out/l1.log" | tail -n 5 | sed 's/^/#     /'
 		fi
@@ -558,7 +569,7 @@ l1_tr_astray() {
 l1_kvm_stack_overflow() {
 	local oops
 	oops=$(tr -d '\r' <"$out/l1.log" | grep -A8 'BUG: TASK stack guard page was hit')
-	head -n 7 <<<"$oops" | grep -q 'Comm: CPU [0-9]*/KVM' &&
+	grep -q 'Comm: CPU [0-9]*/KVM' <<<"$(head -n 7 <<<"$oops")" &&
 		grep -q 'RIP: 0010:exc_page_fault+' <<<"$oops"
 }
 
@@ -569,19 +580,19 @@ l2_cpu_reset() {
 	o=$(tr -d '\r' <"$out/l1.out")
 	grep -q 'L2 died: reset (guest-reset)' <<<"$o" &&
 		grep -q 'L2 at its death: CPU [0-9]* at RIP 0xfff0 ' <<<"$o" &&
-		! counted_log L2 | grep -Eq "$trouble_re"
+		[ "$(counted_log L2 | grep -Ec "$trouble_re" || true)" = 0 ]
 }
 
 # l2_at_world_switch: L2 shut down in __svm_vcpu_run (L1 traced it), or
 # L1 triple-faulted with a CPU there.
 l2_at_world_switch() {
-	tr -d '\r' <"$out/l1.out" | grep -q "L1's KVM saw L2 shut down.*\[__svm_vcpu_run+" && return 0
+	has "L1's KVM saw L2 shut down.*\\[__svm_vcpu_run\\+" "$out/l1.out" && return 0
 	grep -q 'Triple fault' "$out/qemu-cpu.log" 2>/dev/null &&
 		grep -q 'L1 at its death: CPU [0-9]* at RIP 0x[0-9a-f]* (__svm_vcpu_run+' "$out/l1.watch" 2>/dev/null
 }
 
 flake_signature() {
-	if cat "$out/l1.log" "$out/l2.log" | tr -d '\r' | grep -q 'Oops: int3'; then
+	if has 'Oops: int3' "$out/l1.log" "$out/l2.log"; then
 		echo tcg-int3
 		return 0
 	fi
@@ -597,9 +608,11 @@ flake_signature() {
 		echo tcg-l2-reset
 		return 0
 	fi
-	tr -d '\r' <"$out/l1.out" |
+	local boot
+	boot=$(tr -d '\r' <"$out/l1.out" |
 		sed -n 's/.*L2 stopped while booting: ending this run (signature \(tcg-[a-z0-9-]*\)).*/\1/p' |
-		grep -m1 .
+		sed -n 1p)
+	[ -n "$boot" ] && echo "$boot"
 }
 max_retries=2
 attempt=1
