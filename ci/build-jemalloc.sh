@@ -29,10 +29,9 @@ JOBS=${JOBS:-$(nproc)}
 CONFIGURE_ARGS=(--prefix=/usr --with-version=VERSION --with-lg-page=12
 	--with-lg-hugepage=21 --enable-prof)
 
-[ -f "$HDR/include/linux/mempolicy.h" ] && [ -f "$HDR/include/asm/kvm_xpv.h" ] ||
-	die "no XPV kernel uapi headers in ${HDR#"$TOP"/}: run 'make selftests' first"
-grep -q MPOL_F_PNODES "$HDR/include/linux/mempolicy.h" ||
-	die "${HDR#"$TOP"/} are not an XPV kernel's headers (no MPOL_F_PNODES)"
+need_xpv_headers "$HDR"
+[ -f "$HDR/include/asm/kvm_xpv.h" ] ||
+	die "${HDR#"$TOP"/} has no asm/kvm_xpv.h (KVM_XPV_MAX_PNODES): run 'make selftests' again"
 "$TOP/ci/src.sh" prepare jemalloc
 mkdir -p "$BUILD/logs" "$OBJ"
 : >"$LOG"

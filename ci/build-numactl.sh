@@ -23,10 +23,7 @@ OBJ=$BUILD/obj/numactl
 LOG=$BUILD/logs/numactl.log
 JOBS=${JOBS:-$(nproc)}
 
-[ -f "$HDR/include/linux/mempolicy.h" ] ||
-	die "no kernel uapi headers in ${HDR#"$TOP"/}: run 'make selftests' first"
-grep -q MPOL_F_PNODES "$HDR/include/linux/mempolicy.h" ||
-	die "${HDR#"$TOP"/} are not an XPV kernel's headers (no MPOL_F_PNODES)"
+need_xpv_headers "$HDR"
 "$TOP/ci/src.sh" prepare numactl
 mkdir -p "$BUILD/logs"
 : >"$LOG"

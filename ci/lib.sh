@@ -15,6 +15,15 @@ BUILD=${XPV_BUILD:-$TOP/build}
 die() { echo "$NAME: error: $*" >&2; exit 1; }
 say() { echo "$NAME: $*"; }
 
+# need_xpv_headers HDR: the patched kernel's installed uapi headers are in
+# HDR (ci/build-selftests.sh puts them there), with XPV's memory policies.
+need_xpv_headers() {
+	[ -f "$1/include/linux/mempolicy.h" ] ||
+		die "no kernel uapi headers in ${1#"$TOP"/}: run 'make selftests' first"
+	grep -q MPOL_F_PNODES "$1/include/linux/mempolicy.h" ||
+		die "${1#"$TOP"/} are not an XPV kernel's headers (no MPOL_F_PNODES)"
+}
+
 # run_logged LOG PROGRESS-CMD CMD...
 # Runs CMD with its output appended to LOG.  Every 30 s it prints the
 # elapsed time and the output of PROGRESS-CMD (which may read LOG); on

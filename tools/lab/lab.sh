@@ -351,12 +351,6 @@ has() {
 	[ "$(cat "$@" 2>/dev/null | tr -d '\r' | grep -Ec -- "$re" || true)" != 0 ]
 }
 
-# l1_run: run QEMU (L1) to its end: L1 done (then quit it), L1 dead
-# (xpv-vmwatch reports and quits it) or the timeout (where L1's CPUs are
-# goes to l1.hang, then QEMU is killed).  Sets rc: QEMU's exit status,
-# 124 on the timeout, 125 when an L1 CPU went deaf (tools/lab/l1-deaf:
-# halted with an interrupt to deliver that QEMU never delivers; found
-# after two minutes in which neither level printed a byte).
 # l1_stop_hung SAMPLES WAIT: where L1's CPUs are (SAMPLES register
 # samples, into l1.hang), then end its QEMU ($qpid): SIGTERM, SIGKILL
 # WAIT seconds later.
@@ -368,6 +362,19 @@ l1_stop_hung() {
 	kill -9 "$qpid" 2>/dev/null || true
 }
 
+# output_size: the bytes both levels have printed so far (consoles and
+# ports), without reading them.
+output_size() {
+	{ stat -c %s "$out"/l1.log "$out"/l1.out "$out"/l2.log "$out"/l2.out 2>/dev/null || true; } |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+
+# l1_run: run QEMU (L1) to its end: L1 done (then quit it), L1 dead
+# (xpv-vmwatch reports and quits it) or the timeout (where L1's CPUs are
+# goes to l1.hang, then QEMU is killed).  Sets rc: QEMU's exit status,
+# 124 on the timeout, 125 when an L1 CPU went deaf (tools/lab/l1-deaf:
+# halted with an interrupt to deliver that QEMU never delivers; found
+# after two minutes in which neither level printed a byte).
 l1_run() {
 	local qpid wpid deadline done_at=
 	rm -f "$out/l1.qmp" "$out/l1-watch.qmp"
@@ -380,12 +387,13 @@ l1_run() {
 	deadline=$(($(date +%s) + timeout))
 	rc=
 	# quiet since, and the last probe for a deaf CPU (see l1-deaf)
-	local sizes= quiet_since probed=0 now
+	local size= cur quiet_since probed=0 now
 	quiet_since=$(date +%s)
 	while kill -0 $qpid 2>/dev/null; do
 		now=$(date +%s)
-		if [ "$(cat "$out"/l1.log "$out"/l1.out "$out"/l2.log "$out"/l2.out 2>/dev/null | wc -c)" != "$sizes" ]; then
-			sizes=$(cat "$out"/l1.log "$out"/l1.out "$out"/l2.log "$out"/l2.out 2>/dev/null | wc -c)
+		cur=$(output_size)
+		if [ "$cur" != "$size" ]; then
+			size=$cur
 			quiet_since=$now
 		elif [ $((now - quiet_since)) -ge 120 ] && [ $((now - probed)) -ge 60 ] &&
 			[ -z "$done_at" ]; then

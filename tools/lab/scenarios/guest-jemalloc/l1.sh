@@ -15,8 +15,7 @@
 #    an evenly spread sample of up to 512 of them (the pages are
 #    scattered: a line each on L2's UART would be 16384 lines) against
 #    where it keeps them, and that sample's share on the node.
-J=/lab/jem
-. ./unit.sh
+. ./unit.sh	# J, unit_test
 lab_check "L1 (no XPV guest): percpu_arena:pnode is percpu_arena:phycpu" \
 	sh -c "LD_PRELOAD=$J/libjemalloc.so.2 MALLOC_CONF=percpu_arena:pnode \
 		$J/xpv-jemfollow opt | tee /tmp/opt.out; grep -qx 'jemalloc: percpu_arena phycpu' /tmp/opt.out"

@@ -1,7 +1,6 @@
 # L2 half of guest-jemalloc (see l1.sh).
 X=/sys/devices/system/xpv
-J=/lab/jem
-. ./unit.sh
+. ./unit.sh	# J, unit_test
 lab_check "XPV is active" lab_wait_for 60 test -e $X/nr_pnodes
 # Where the arenas put pages is checked here; the guest's NUMA balancing
 # (guest-numab) would move them meanwhile.
