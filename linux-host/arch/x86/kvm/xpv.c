@@ -16,7 +16,9 @@
  *    (xpv_mem.c).
  *
  * Every change is written as seq odd -> tables -> version++ -> seq even,
- * under the per-VM mutex.  The publishing vCPU then gets an interrupt on
+ * under the per-VM mutex (with a dirty ring, a whole publish may take
+ * steps, the vCPU exiting to the VMM in between while seq stays odd: see
+ * kvm_xpv_ring_full()).  The publishing vCPU then gets an interrupt on
  * the guest's vector, unless one is still unacknowledged: notifications
  * are coalesced.  The guest acknowledges with the version it consumed; a
  * newer version at that point is notified at once, so no change is lost.
@@ -35,6 +37,15 @@
 #include "xpv.h"
 
 #define XPV_FULL_UPDATE		U32_MAX	/* trace: not one vCPU's entry */
+
+/*
+ * The pages a whole publish dirties before its chunk table: seq, header,
+ * distances, and a vCPU table of up to KVM_MAX_VCPU_IDS entries.  With
+ * the next chunk step (2 pages) and the end (2 writes), within a dirty
+ * ring's reserve (see kvm_xpv_ring_full()).
+ */
+#define XPV_HEAD_PAGES	(3 + DIV_ROUND_UP(KVM_MAX_VCPU_IDS * sizeof(u16), PAGE_SIZE) + 1)
+static_assert(XPV_HEAD_PAGES + 2 + 2 <= KVM_DIRTY_RING_RSVD_ENTRIES);
 
 /* kvm.xpv=0: no XPV on this host, as if built without CONFIG_KVM_XPV. */
 bool __read_mostly kvm_xpv_enabled = true;
@@ -207,6 +218,27 @@ bool kvm_xpv_notify(struct kvm_vcpu *vcpu)
 	return true;
 }
 
+/*
+ * A VMM that harvests dirty pages from rings (KVM_CAP_DIRTY_LOG_RING) lets
+ * a vCPU push KVM_DIRTY_RING_RSVD_ENTRIES entries past its ring's soft
+ * limit, before the vCPU exits for the VMM to harvest.  More would fill
+ * the ring: kvm_dirty_ring_push() warns, and overwrites an entry whose page
+ * live migration then never copies again.  So every update of the area
+ * starts below the soft limit and dirties fewer pages than that reserve
+ * (a vCPU's entry: 4 writes; a memory batch: XPV_MEM_BATCH + 3), and a
+ * whole publish, thousands of pages for a large guest, goes in steps of at
+ * most a page, each begun below the soft limit.  When the ring is soft
+ * full, the update waits: the vCPU exits to the VMM before it next enters
+ * the guest, and serves the update when it comes back.
+ */
+bool kvm_xpv_ring_full(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+
+	return kvm->dirty_ring_size && vcpu &&
+	       kvm_dirty_ring_soft_full(&vcpu->dirty_ring);
+}
+
 /* Highest guest-physical chunk any memslot covers. */
 u64 kvm_xpv_guest_chunks(struct kvm *kvm)
 {
@@ -219,23 +251,104 @@ u64 kvm_xpv_guest_chunks(struct kvm *kvm)
 	kvm_for_each_memslot(slot, bkt, slots)
 		if (kvm_is_visible_memslot(slot))
 			end = max_t(u64, end, slot->base_gfn + slot->npages);
-	return DIV_ROUND_UP(end << PAGE_SHIFT, 1ULL << XPV_CHUNK_SHIFT);
+	return DIV_ROUND_UP_ULL(end, 1ULL << (XPV_CHUNK_SHIFT - PAGE_SHIFT));
 }
 
-/* Write the whole area: header, distances, vCPU and chunk tables. */
+/*
+ * The chunks the registered area has room for: no more are published, so
+ * no more are tracked (xpv_mem.c), whatever the guest-physical span (high
+ * BARs, hotplug ranges).  At most XPV_MAX_PAGES pages of 2-byte entries.
+ */
+u64 kvm_xpv_area_chunks(struct kvm *kvm)
+{
+	struct kvm_xpv *x = &kvm->arch.xpv;
+
+	return min_t(u64, kvm_xpv_guest_chunks(kvm),
+		     (x->layout_size - x->chunk_offset) / sizeof(u16));
+}
+
+/* A whole publish waits for the VMM to harvest the dirty ring. */
+static int xpv_publish_wait(struct kvm_vcpu *vcpu)
+{
+	vcpu->kvm->stat.xpv_ring_waits++;
+	kvm_xpv_mem_request(vcpu);
+	return 0;
+}
+
+/*
+ * The chunk table from x->publish_chunk on, a page at a time: the chunks
+ * xpv_mem.c tracks, then unknown for the rest.  Then the update is
+ * complete: version, seq, notification, and every vCPU checks its entry,
+ * which may have changed while the publish waited.
+ */
+static int xpv_publish_chunks(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_xpv *x = &kvm->arch.xpv;
+	u64 i = x->publish_chunk, n;
+	const __le16 *src;
+	struct kvm_vcpu *v;
+	unsigned long j;
+	int r;
+
+	while (i < x->nr_chunks) {
+		if (kvm_xpv_ring_full(kvm)) {
+			x->publish_chunk = i;
+			return xpv_publish_wait(vcpu);
+		}
+		if (i < x->map_chunks) {
+			n = min(x->nr_chunks, x->map_chunks) - i;
+			src = x->chunk_pnode + i;
+		} else {
+			n = x->nr_chunks - i;
+			src = xpv_unknown;
+		}
+		n = min_t(u64, n, ARRAY_SIZE(xpv_unknown));
+		r = kvm_xpv_write(kvm, x->chunk_offset + i * sizeof(u16), src,
+				  n * sizeof(u16));
+		if (r)
+			goto fail;
+		i += n;
+		cond_resched();
+	}
+	x->publishing = XPV_PUBLISH_NONE;
+	r = kvm_xpv_end(kvm);
+	if (r)
+		return r;
+	kvm_for_each_vcpu(j, v, kvm)
+		if (v->vcpu_id < x->nr_vcpus)
+			v->stat.xpv_pnode = le16_to_cpu(x->vcpu_pnode[v->vcpu_id]);
+	trace_kvm_xpv_publish(XPV_FULL_UPDATE, KVM_XPV_PNODE_UNKNOWN,
+			      x->version, kvm_xpv_notify(vcpu));
+	kvm_make_all_cpus_request(kvm, KVM_REQ_XPV_UPDATE);
+	return 0;
+fail:
+	/* The caller starts again from the beginning, if at all. */
+	x->publishing = XPV_PUBLISH_NONE;
+	return r;
+}
+
+/*
+ * Write the whole area: header, distances, vCPU and chunk tables.  With a
+ * dirty ring it may complete later, from kvm_xpv_publish_resume(); no
+ * other update is written meanwhile.
+ */
 int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	struct kvm_xpv_header h = {};
-	u64 chunks = kvm_xpv_guest_chunks(kvm), i, n;
+	u64 chunks = kvm_xpv_guest_chunks(kvm);
 	struct kvm_vcpu *v;
 	unsigned long j;
 	u32 flags = 0;
 	int r;
 
-	x->nr_chunks = min_t(u64, chunks,
-			     (x->layout_size - x->chunk_offset) / sizeof(u16));
+	x->publishing = XPV_PUBLISH_START;
+	if (kvm_xpv_ring_full(kvm))
+		return xpv_publish_wait(vcpu);
+
+	x->nr_chunks = kvm_xpv_area_chunks(kvm);
 	if (x->nr_chunks < chunks)
 		flags |= KVM_XPV_F_CHUNKS_TRUNCATED;
 	kvm_xpv_mem_recount(kvm);
@@ -247,7 +360,7 @@ int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 
 	r = kvm_xpv_begin(kvm);
 	if (r)
-		return r;
+		goto fail;
 	h.magic = cpu_to_le32(KVM_XPV_MAGIC);
 	h.abi_version = cpu_to_le16(KVM_XPV_ABI_VERSION);
 	h.header_size = cpu_to_le16(sizeof(h));
@@ -262,6 +375,7 @@ int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 	h.vcpu_offset = cpu_to_le32(x->vcpu_offset);
 	h.chunk_offset = cpu_to_le32(x->chunk_offset);
 	h.area_size = cpu_to_le32(x->layout_size);
+	/* Within the dirty ring's reserve: see XPV_HEAD_PAGES. */
 	r = kvm_xpv_write(kvm, 0, &h, sizeof(h));
 	if (!r)
 		r = kvm_xpv_write(kvm, sizeof(h), x->distance,
@@ -269,27 +383,25 @@ int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 	if (!r)
 		r = kvm_xpv_write(kvm, x->vcpu_offset, x->vcpu_pnode,
 				  x->nr_vcpus * sizeof(u16));
-	/* The chunks xpv_mem.c tracks, then unknown for the rest. */
-	n = min(x->nr_chunks, x->map_chunks);
-	if (!r && n)
-		r = kvm_xpv_write(kvm, x->chunk_offset, x->chunk_pnode,
-				  n * sizeof(u16));
-	for (i = n; !r && i < x->nr_chunks; i += n) {
-		n = min_t(u64, x->nr_chunks - i, ARRAY_SIZE(xpv_unknown));
-		r = kvm_xpv_write(kvm, x->chunk_offset + i * sizeof(u16),
-				  xpv_unknown, n * sizeof(u16));
-		cond_resched();
+	if (r)
+		goto fail;
+	x->publishing = XPV_PUBLISH_CHUNKS;
+	x->publish_chunk = 0;
+	return xpv_publish_chunks(vcpu);
+fail:
+	x->publishing = XPV_PUBLISH_NONE;
+	return r;
+}
+
+/* Under x->lock: go on with a whole publish that waited for a dirty ring. */
+int kvm_xpv_publish_resume(struct kvm_vcpu *vcpu)
+{
+	switch (vcpu->kvm->arch.xpv.publishing) {
+	case XPV_PUBLISH_START:
+		return kvm_xpv_publish_all(vcpu);
+	case XPV_PUBLISH_CHUNKS:
+		return xpv_publish_chunks(vcpu);
 	}
-	if (r)
-		return r;
-	r = kvm_xpv_end(kvm);
-	if (r)
-		return r;
-	kvm_for_each_vcpu(j, v, kvm)
-		if (v->vcpu_id < x->nr_vcpus)
-			v->stat.xpv_pnode = le16_to_cpu(x->vcpu_pnode[v->vcpu_id]);
-	trace_kvm_xpv_publish(XPV_FULL_UPDATE, KVM_XPV_PNODE_UNKNOWN,
-			      x->version, kvm_xpv_notify(vcpu));
 	return 0;
 }
 
@@ -336,6 +448,7 @@ static void xpv_disable(struct kvm *kvm)
 	unsigned long i;
 
 	WRITE_ONCE(x->enabled, false);
+	x->publishing = XPV_PUBLISH_NONE;
 	x->area = 0;
 	x->area_pending = 0;
 	x->notify_pending = false;
@@ -455,15 +568,14 @@ static int xpv_enable(struct kvm_vcpu *vcpu, u64 data, bool host)
 		xpv_disable(kvm);
 		return 1;
 	}
+	/*
+	 * The vCPU table was filled from each vCPU's last CPU: once the
+	 * publish is complete, every vCPU checks its own entry, so none
+	 * keeps a node from before the registration.
+	 */
 	WRITE_ONCE(x->enabled, true);
 	if (!host)
 		WRITE_ONCE(x->register_jiffies, jiffies);
-	/*
-	 * The vCPU table was filled from each vCPU's last CPU; let every vCPU
-	 * check its own entry, so none keeps a node from before the
-	 * registration.
-	 */
-	kvm_make_all_cpus_request(kvm, KVM_REQ_XPV_UPDATE);
 	return 0;
 }
 
@@ -638,9 +750,15 @@ void kvm_xpv_vcpu_update(struct kvm_vcpu *vcpu)
 	entry = cpu_to_le16(pnode);
 
 	kvm_xpv_lock(vcpu->kvm);
-	if (!x->enabled || vcpu->vcpu_id >= x->nr_vcpus ||
+	/* A whole publish under way asks every vCPU again when complete. */
+	if (!x->enabled || x->publishing || vcpu->vcpu_id >= x->nr_vcpus ||
 	    x->vcpu_pnode[vcpu->vcpu_id] == entry)
 		goto out;
+	/* The vCPU exits to the VMM first, and comes back here. */
+	if (kvm_xpv_ring_full(vcpu->kvm)) {
+		kvm_make_request(KVM_REQ_XPV_UPDATE, vcpu);
+		goto out;
+	}
 	/*
 	 * On a failed write the entry stays stale here, and the vCPU
 	 * forgets its node, so that its next load asks again.

@@ -14,6 +14,11 @@
 /* A guest's registrations are at least this far apart; a sooner one waits. */
 #define XPV_REGISTER_INTERVAL_MS	100
 
+/* kvm_xpv.publishing: a whole publish that waits for a dirty ring */
+#define XPV_PUBLISH_NONE	0
+#define XPV_PUBLISH_START	1	/* nothing written yet */
+#define XPV_PUBLISH_CHUNKS	2	/* seq odd, the chunk table next */
+
 extern bool kvm_xpv_enabled;
 
 /* Writers of the area, under kvm->arch.xpv.lock (xpv.c) */
@@ -21,12 +26,15 @@ void kvm_xpv_lock(struct kvm *kvm);
 void kvm_xpv_unlock(struct kvm *kvm);
 u16 kvm_xpv_nr_pnodes(void);
 u64 kvm_xpv_guest_chunks(struct kvm *kvm);
+u64 kvm_xpv_area_chunks(struct kvm *kvm);
 int kvm_xpv_write(struct kvm *kvm, unsigned int offset, const void *data,
 		  unsigned long len);
 int kvm_xpv_begin(struct kvm *kvm);
 int kvm_xpv_end(struct kvm *kvm);
 bool kvm_xpv_notify(struct kvm_vcpu *vcpu);
 int kvm_xpv_publish_all(struct kvm_vcpu *vcpu);
+int kvm_xpv_publish_resume(struct kvm_vcpu *vcpu);
+bool kvm_xpv_ring_full(struct kvm *kvm);
 
 void kvm_xpv_init_vm(struct kvm *kvm);
 void kvm_xpv_destroy_vm(struct kvm *kvm);
@@ -43,6 +51,7 @@ void kvm_xpv_mem_pre_destroy_vm(struct kvm *kvm);
 int kvm_xpv_mem_enable(struct kvm_vcpu *vcpu);
 void kvm_xpv_mem_disable(struct kvm *kvm);
 void kvm_xpv_mem_update(struct kvm_vcpu *vcpu);
+void kvm_xpv_mem_request(struct kvm_vcpu *vcpu);
 void kvm_xpv_mem_invalidate(struct kvm *kvm, gfn_t start, gfn_t end);
 void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn);
 void kvm_xpv_mem_memslots_changed(struct kvm *kvm);

@@ -3,12 +3,13 @@
  * XPV: publish which host NUMA node backs each chunk of guest memory.
  *
  * KVM keeps, per VM, the pnode it last published for every chunk
- * (2 MiB) of guest-physical memory up to the end of the highest memslot:
- * the node holding most of the chunk's present pages, or "unknown" when
- * none is present or the chunk is in no memslot.  Per chunk that costs
- * 2 bytes for the map, 2 for the present pages last seen, 1 for the
- * recheck count and 2 bits for the dirty and recheck bitmaps, about
- * 2.6 KiB per GiB of guest memory.
+ * (2 MiB) of guest-physical memory up to the end of the highest memslot,
+ * or as far as the area has room for: the node holding most of the
+ * chunk's present pages, or "unknown" when none is present or the chunk
+ * is in no memslot.  Per chunk that costs 2 bytes for the map, 2 for the
+ * present pages last seen, 1 for the recheck count and 2 bits for the
+ * dirty and recheck bitmaps, about 2.6 KiB per GiB of guest-physical
+ * space, at most 42 MiB (8 Mi chunks, for an area of 16 MiB).
  *
  * Chunks are not polled.  They are marked dirty when their placement may
  * have changed:
@@ -58,11 +59,13 @@
 #define XPV_MEM_DELAY_MS	100
 #define XPV_MEM_RECHECK_MS	1000
 #define XPV_MEM_RECHECKS	7	/* the last about 2 minutes after a loss */
-#define XPV_MEM_BATCH		64	/* chunks looked up per vCPU request */
+#define XPV_MEM_BATCH		60	/* chunks looked up per vCPU request */
 #define XPV_MEM_EMPTY_PER_LOOKUP 64	/* chunks in no memslot per lookup */
 #define XPV_GUP_BATCH		64	/* pages per get_user_pages() */
 
 static_assert(XPV_CHUNK_PAGES <= U16_MAX);	/* kvm_xpv.mem_present */
+/* A batch's update writes its chunks, seq twice and the version: kvm_xpv_ring_full() */
+static_assert(XPV_MEM_BATCH + 3 <= KVM_DIRTY_RING_RSVD_ENTRIES);
 
 static struct kvm *xpv_to_kvm(struct kvm_xpv *x)
 {
@@ -116,6 +119,24 @@ static bool xpv_mem_kick(struct kvm *kvm)
 	kvm_make_request(KVM_REQ_UNBLOCK, vcpu);
 	kvm_vcpu_kick(vcpu);
 	return true;
+}
+
+/*
+ * Under x->lock: @vcpu could not publish now (its dirty ring is soft
+ * full).  It is asked again, first; should it not serve the request in
+ * XPV_MEM_RECHECK_MS, the request goes on to another vCPU.
+ */
+void kvm_xpv_mem_request(struct kvm_vcpu *vcpu)
+{
+	struct kvm_xpv *x = &vcpu->kvm->arch.xpv;
+
+	WRITE_ONCE(x->mem_vcpu_idx, vcpu->vcpu_idx);
+	kvm_make_request(KVM_REQ_XPV_MEM, vcpu);
+	spin_lock(&x->mem_lock);
+	if (!x->mem_dying)
+		queue_delayed_work(system_wq, &x->recheck_work,
+				   msecs_to_jiffies(XPV_MEM_RECHECK_MS));
+	spin_unlock(&x->mem_lock);
 }
 
 static void xpv_mem_work_fn(struct work_struct *work)
@@ -398,14 +419,15 @@ static void xpv_mem_swap_state(struct kvm_xpv *x, struct xpv_mem_state *st,
 }
 
 /*
- * Under x->lock: a map for the memslots as they are now.  Chunks keep
+ * Under x->lock: a map for the memslots as they are now, as far as the
+ * area has room (kvm_xpv_area_chunks(): at most 8 Mi chunks).  Chunks keep
  * their pnode and present count; all are marked dirty, so the ones that
  * left a memslot read unknown and new ones get looked up.
  */
 static int xpv_mem_resize(struct kvm *kvm)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
-	u64 chunks = kvm_xpv_guest_chunks(kvm), keep, i;
+	u64 chunks = kvm_xpv_area_chunks(kvm), keep, i;
 	u64 n = max(chunks, 1ULL);
 	struct xpv_mem_state st = {
 		.map = kvmalloc_array(n, sizeof(*st.map), GFP_KERNEL_ACCOUNT),
@@ -586,6 +608,7 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	u64 changed[XPV_MEM_BATCH], start = ktime_get_ns();
 	unsigned long looked;
+	unsigned long delay = 1;	/* the next batch after the guest ran a little */
 	bool more = false;
 	__le16 entry;
 	long n, i;
@@ -595,16 +618,32 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 		goto out;
 	/* This vCPU runs: ask it first next time. */
 	WRITE_ONCE(x->mem_vcpu_idx, vcpu->vcpu_idx);
+	/* A whole publish that waited for a dirty ring goes first. */
+	if (x->publishing) {
+		if (kvm_xpv_publish_resume(vcpu))
+			goto fail;
+		if (x->publishing)
+			goto out;	/* waits again */
+	}
 	if (READ_ONCE(x->mem_resize)) {
 		WRITE_ONCE(x->mem_resize, false);
 		if (xpv_mem_resize(kvm)) {
 			WRITE_ONCE(x->mem_resize, true);
-			more = true;	/* try again later */
+			/* Out of memory: try again in a second, not a jiffy. */
+			delay = msecs_to_jiffies(XPV_MEM_RECHECK_MS);
+			more = true;
 			goto out;
 		}
 		/* New nr_chunks: the whole area, then the lookups. */
 		if (kvm_xpv_publish_all(vcpu))
+			goto fail;
+		if (x->publishing)
 			goto out;
+	}
+	/* A batch starts below the dirty ring's soft limit, or waits. */
+	if (kvm_xpv_ring_full(kvm)) {
+		kvm_xpv_mem_request(vcpu);
+		goto out;
 	}
 	/* Look first, then write: the guest's readers wait only for the writes. */
 	n = xpv_mem_scan(kvm, XPV_MEM_BATCH, changed, &more, &looked);
@@ -635,11 +674,10 @@ fail:
 	WRITE_ONCE(x->mem_resize, true);
 out:
 	kvm_xpv_unlock(kvm);
-	/* The next batch after the guest ran a little. */
 	if (more) {
 		spin_lock(&x->mem_lock);
 		if (!x->mem_dying)
-			queue_delayed_work(system_wq, &x->mem_work, 1);
+			queue_delayed_work(system_wq, &x->mem_work, delay);
 		spin_unlock(&x->mem_lock);
 	}
 }

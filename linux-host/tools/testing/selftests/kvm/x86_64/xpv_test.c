@@ -532,6 +532,161 @@ static void test_dirty_log(void)
 	free_vm(vm);
 }
 
+/*
+ * A dirty ring of RING_ENTRIES (the smallest KVM takes): the guest fills
+ * RING_FILL entries of it by writing scratch pages, then registers an
+ * area whose chunk table spans RING_HI_GPA of guest-physical space, more
+ * pages than the ring has room left for.
+ */
+#define RING_ENTRIES	256
+#define RING_FILL	160
+#define RING_SCRATCH_GPA 0x80000000ULL
+#define RING_SCRATCH_SLOT 11
+#define RING_AREA_SLOT	12
+#define RING_HI_SLOT	13
+#define RING_HI_GPA	(512ULL << 30)
+#define RING_MAX_EXITS	64
+
+static uint64_t ring_area_size;
+
+static void guest_ring(void)
+{
+	int i;
+
+	for (i = 0; i < RING_FILL; i++)
+		WRITE_ONCE(*(uint64_t *)(RING_SCRATCH_GPA + i * 4096ULL), i + 1);
+	x2apic_enable();
+	wrmsr(MSR_KVM_XPV_VECTOR, XPV_VECTOR);
+	wrmsr(MSR_KVM_XPV_SIZE, ring_area_size);
+	wrmsr(MSR_KVM_XPV_AREA, XPV_GPA | KVM_XPV_AREA_ENABLE);
+	/* The publish is complete when it is notified. */
+	while (!READ_ONCE(irq_count))
+		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+	GUEST_DONE();
+}
+
+/* Take every dirtied entry of the ring; mark its page in @scratch or @area. */
+static uint32_t ring_harvest(struct kvm_dirty_gfn *ring, uint32_t *fetch,
+			     uint8_t *scratch, uint8_t *area, uint64_t area_pages)
+{
+	struct kvm_dirty_gfn *cur;
+	uint32_t n = 0;
+
+	for (;;) {
+		cur = &ring[*fetch % RING_ENTRIES];
+		if (__atomic_load_n(&cur->flags, __ATOMIC_ACQUIRE) !=
+		    KVM_DIRTY_GFN_F_DIRTY)
+			break;
+		if (cur->slot == RING_SCRATCH_SLOT && cur->offset < RING_FILL)
+			scratch[cur->offset] = 1;
+		else if (cur->slot == RING_AREA_SLOT && cur->offset < area_pages)
+			area[cur->offset] = 1;
+		__atomic_store_n(&cur->flags, KVM_DIRTY_GFN_F_RESET,
+				 __ATOMIC_RELEASE);
+		(*fetch)++;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A VMM that harvests dirty pages from rings gets every page a
+ * registration writes, however large the area: KVM must not push more
+ * entries than the ring holds (kvm_dirty_ring_push() warns and overwrites
+ * one) but publish in steps, the vCPU exiting with
+ * KVM_EXIT_DIRTY_RING_FULL in between.
+ */
+static void test_dirty_ring(void)
+{
+	uint64_t chunks = RING_HI_GPA / (1ULL << 21) + 1, pages, waits, i;
+	uint8_t scratch[RING_FILL] = {}, *area;
+	uint64_t lost_scratch = 0, lost_area = 0;
+	uint32_t fetch = 0, harvested = 0, full_exits = 0;
+	struct kvm_dirty_gfn *ring;
+	struct kvm_xpv_header *h;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	bool done = false;
+
+	if (!kvm_has_cap(KVM_CAP_DIRTY_LOG_RING) &&
+	    !kvm_has_cap(KVM_CAP_DIRTY_LOG_RING_ACQ_REL)) {
+		ksft_test_result_skip("no dirty ring on this host\n");
+		return;
+	}
+	/* chunk table, plus room for the header and a vCPU table */
+	ring_area_size = (chunks * 2 + (64 << 10) + 4095) & ~4095ULL;
+	pages = ring_area_size / 4096;
+	area = calloc(pages, 1);
+	TEST_ASSERT(area, "calloc");
+
+	pin(0);
+	vm = vm_create(1);
+	TEST_ASSERT(RING_HI_GPA < (vm->max_gfn << vm->page_shift),
+		    "guest-physical space ends at %#lx", vm->max_gfn << vm->page_shift);
+	vm_enable_dirty_ring(vm, RING_ENTRIES * sizeof(struct kvm_dirty_gfn));
+	vcpu = vm_vcpu_add(vm, 0, guest_ring);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, RING_SCRATCH_GPA,
+				    RING_SCRATCH_SLOT, RING_FILL,
+				    KVM_MEM_LOG_DIRTY_PAGES);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, XPV_GPA,
+				    RING_AREA_SLOT, pages, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, RING_HI_GPA,
+				    RING_HI_SLOT, 1, 0);
+	virt_map(vm, RING_SCRATCH_GPA, RING_SCRATCH_GPA, RING_FILL);
+	virt_map(vm, XPV_GPA, XPV_GPA, pages);
+	vm_install_exception_handler(vm, XPV_VECTOR, guest_xpv_isr);
+	sync_global_to_guest(vm, ring_area_size);
+	irq_count = 0;
+	sync_global_to_guest(vm, irq_count);
+	watched = vcpu;
+	ring = vcpu_map_dirty_ring(vcpu);
+
+	while (!done && full_exits <= RING_MAX_EXITS) {
+		vcpu_run(vcpu);
+		harvested += ring_harvest(ring, &fetch, scratch, area, pages);
+		kvm_vm_reset_dirty_ring(vm);
+		if (vcpu->run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
+			full_exits++;
+			continue;
+		}
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		case UCALL_DONE:
+			done = true;
+			break;
+		default:
+			TEST_FAIL("unexpected ucall");
+		}
+	}
+	h = addr_gpa2hva(vm, XPV_GPA);
+	for (i = 0; i < RING_FILL; i++)
+		lost_scratch += !scratch[i];
+	for (i = 0; done && i * 4096 < h->chunk_offset + h->nr_chunks * 2; i++)
+		if (!area[i]) {
+			if (!lost_area)
+				ksft_print_msg("area page %lu not in the ring\n", i);
+			lost_area++;
+		}
+	waits = vm_get_stat(vm, "xpv_ring_waits");
+	ksft_print_msg("ring of %d entries: %u harvested over %u ring-full exits\n",
+		       RING_ENTRIES, harvested, full_exits);
+	ksft_print_msg("the area's %lu pages (%lu chunks) published in %lu waits\n",
+		       pages, (unsigned long)h->nr_chunks, waits);
+	ksft_print_msg("not in the ring: %lu of %d scratch pages, %lu area pages\n",
+		       lost_scratch, RING_FILL, lost_area);
+	ksft_test_result(done && !(h->seq & 1) && h->nr_chunks == chunks &&
+			 !(h->flags & KVM_XPV_F_CHUNKS_TRUNCATED) &&
+			 !lost_scratch && !lost_area && full_exits && waits,
+			 "with a dirty ring, a registration that dirties more pages than it holds is published in steps, and no dirty page is lost\n");
+	watched = NULL;
+	kvm_vm_free(vm);
+	free(area);
+}
+
 /* Interrupts stay masked: like a CPU the guest took offline, it never acks. */
 static void guest_never_acks(void)
 {
@@ -704,10 +859,11 @@ int main(int argc, char *argv[])
 
 	signal(SIGALRM, timeout);
 	alarm(300);
-	ksft_set_plan(14);
+	ksft_set_plan(15);
 	test_placement();
 	test_invalid();
 	test_dirty_log();
+	test_dirty_ring();
 	test_unacknowledged();
 	test_no_opt_in();
 	test_register_loop();
