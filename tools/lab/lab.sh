@@ -490,7 +490,7 @@ run_once() {
 			if [ -n "$bad" ]; then
 				tap "not ok" "$level kernel stayed healthy # $(echo "$bad" | head -n1)"
 				# The trouble whole: what it hit, where, and how it got there.
-				counted_log $level | grep -v 'XPVLAB # ' |
+				counted_log $level | grep -v '^XPVLAB ' |
 					awk -v re="$trouble_re" 'f || $0 ~ re { f = 1; if (++n <= 60) print }' |
 					sed "s/^/#   $level: /" || true
 			elif [ -s "$log" ]; then
