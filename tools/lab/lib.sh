@@ -8,8 +8,8 @@
 #   XPVLAB # L1: <diagnostic>
 #   XPVLAB done L1
 # Each level's init copies what its scenario prints to its console, for
-# people, and to an output port that carries nothing else (L1: the
-# virtio-serial port xpvlab.out; L2: its second serial port, ttyS1).  A
+# people, and to an output port that carries nothing else (the
+# virtio-serial port xpvlab.out at each level; see LAB_L2_OUT).  A
 # kernel message can land in the middle of a console line; on the port
 # no line is ever cut, so the harness and the scenarios read results and
 # data (XPVSYNC, XPVPAGES) from there.  In L1, L2's console is kept in
@@ -111,6 +111,20 @@ lab_l2_map() {
 LAB_L2_WATCHED="-action reboot=shutdown,shutdown=pause,panic=pause -device pvpanic \
 	-qmp unix:/tmp/l2-watch.qmp,server=on,wait=off"
 
+# L2's output port: a virtio-serial port, like L1's.  A second serial port
+# costs L2 an exit to L1 per byte, each one emulated under TCG: an L2 that
+# printed a few thousand lines there kept L1 so busy that its own console
+# stalled (see tools/lab/README.md, "No death is silent").
+LAB_L2_OUT="-device virtio-serial-pci,id=l2vser \
+	-chardev file,id=l2out,path=/tmp/l2.out,append=on \
+	-device virtserialport,bus=l2vser.0,chardev=l2out,name=xpvlab.out"
+
+# lab_has_virtio_console: this machine has a virtio-serial device (virtio
+# device ID 3), whose ports may be named only after init starts.
+lab_has_virtio_console() {
+	grep -qx 0x0003 /sys/bus/virtio/devices/*/device 2>/dev/null
+}
+
 # lab_port NAME: the device of the virtio-serial port NAME (nothing, and
 # failure, when there is none).
 lab_port() {
@@ -150,7 +164,7 @@ lab_l2_relay_stop() {
 }
 
 # lab_l2_start [QEMU-ARGS...]: start L2 in the background.  Its console
-# and QEMU's own messages go to /tmp/l2.log, its output port (ttyS1) to
+# and QEMU's own messages go to /tmp/l2.log, its output port to
 # /tmp/l2.out, both to the harness; its exit status to /tmp/l2.rc.  $LAB_L2_PREFIX, if set, runs QEMU (e.g.
 # "numactl --membind=0").
 lab_l2_start() {
@@ -166,8 +180,7 @@ lab_l2_start() {
 		eval timeout "$LAB_L2_TIMEOUT" $LAB_L2_PREFIX \
 			"$(lab_l2_cmdline -chardev file,id=l2con,path=/tmp/l2.log,append=on \
 				-serial chardev:l2con \
-				-chardev file,id=l2out,path=/tmp/l2.out,append=on \
-				-serial chardev:l2out $LAB_L2_WATCHED "$@")" \
+				$LAB_L2_OUT $LAB_L2_WATCHED "$@")" \
 			</dev/null >>/tmp/l2.log 2>&1
 		echo $? >/tmp/l2.rc
 	) &
@@ -611,7 +624,7 @@ lab_l2_wait_line() {
 				echo "L2 stopped while booting: hung before its init ran"
 				echo tcg-l2-boot-hang >/tmp/l2.bootfail
 			elif ! grep -q "XPVLAB # L2: up" /tmp/l2.out; then
-				echo "L2's init ran (its console says so), but its output port (ttyS1, /tmp/l2.out) carried nothing: see L2's console"
+				echo "L2's init ran (its console says so), but its output port (/tmp/l2.out) carried nothing: see L2's console"
 			fi
 			[ -f /tmp/l2.rc ] || kill "$(lab_l2_pid)" 2>/dev/null
 			lab_l2_tail
