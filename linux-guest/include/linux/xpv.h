@@ -11,6 +11,7 @@
 #ifndef _LINUX_XPV_H
 #define _LINUX_XPV_H
 
+#include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/types.h>
@@ -107,5 +108,26 @@ static inline struct page *xpv_alloc_pages_pnode(gfp_t gfp, unsigned int order,
 }
 
 #endif /* CONFIG_XPV_GUEST */
+
+/*
+ * The free lists of @order and @mt in @zone, one by one (@i from 0): the
+ * zone's own, free_area[@order].free_list[@mt], then those of each XPV
+ * pnode (CONFIG_XPV_GUEST).  NULL past the last.  Free blocks are on any
+ * of them: whatever walks free blocks goes through all of them, under
+ * zone->lock.
+ */
+static inline struct list_head *zone_free_list(struct zone *zone,
+					       unsigned int i,
+					       unsigned int order, int mt)
+{
+#ifdef CONFIG_XPV_GUEST
+	/* Set once, and never freed */
+	struct xpv_zone_free *xf = READ_ONCE(zone->xpv_free);
+
+	if (i && xf && i <= xf->nr_lists)
+		return &xf->pnode[i - 1].free_list[order][mt];
+#endif
+	return i ? NULL : &zone->free_area[order].free_list[mt];
+}
 
 #endif /* _LINUX_XPV_H */

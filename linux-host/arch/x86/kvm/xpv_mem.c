@@ -199,6 +199,7 @@ void kvm_xpv_mem_init_vm(struct kvm *kvm)
 	struct kvm_xpv *x = &kvm->arch.xpv;
 
 	spin_lock_init(&x->mem_lock);
+	seqcount_spinlock_init(&x->mem_seq, &x->mem_lock);
 	INIT_DELAYED_WORK(&x->mem_work, xpv_mem_work_fn);
 	INIT_DELAYED_WORK(&x->recheck_work, xpv_recheck_work_fn);
 }
@@ -245,19 +246,43 @@ static u16 xpv_node_pnode(int nid)
 						       KVM_XPV_PNODE_UNKNOWN;
 }
 
-/* Fault path: KVM learned that @pfn backs @gfn. */
+/*
+ * Fault path: KVM learned that @pfn backs @gfn.  Nearly every fault finds
+ * its chunk published on the page's node, or already marked, so that is
+ * checked without mem_lock, which would serialise the VM's faults (the
+ * TDP MMU takes them in parallel): the map's pointers and size are read
+ * as one (mem_seq), and the arrays they point to are freed only after a
+ * grace period (xpv_mem_retire_state()).  Only a chunk to mark takes the
+ * lock.
+ */
 void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
-	u64 chunk = gfn / XPV_CHUNK_PAGES;
+	u64 chunk = gfn / XPV_CHUNK_PAGES, chunks;
+	unsigned long *dirty;
+	unsigned int seq;
+	__le16 *map;
+	bool mark;
 	u16 pnode;
 
 	if (!READ_ONCE(x->enabled) || !pfn_valid(pfn))
 		return;
 	pnode = xpv_node_pnode(page_to_nid(pfn_to_page(pfn)));
+	rcu_read_lock();
+	do {
+		seq = read_seqcount_begin(&x->mem_seq);
+		map = x->chunk_pnode;
+		dirty = x->mem_dirty;
+		chunks = x->map_chunks;
+	} while (read_seqcount_retry(&x->mem_seq, seq));
+	mark = map && chunk < chunks &&
+	       le16_to_cpu(READ_ONCE(map[chunk])) != pnode &&
+	       !test_bit(chunk, dirty);
+	rcu_read_unlock();
+	if (!mark)
+		return;
 	spin_lock(&x->mem_lock);
 	if (x->chunk_pnode && chunk < x->map_chunks &&
-	    le16_to_cpu(READ_ONCE(x->chunk_pnode[chunk])) != pnode &&
 	    !test_bit(chunk, x->mem_dirty))
 		xpv_mem_mark(x, chunk, chunk);
 	spin_unlock(&x->mem_lock);
@@ -405,17 +430,32 @@ static void xpv_mem_free_state(struct xpv_mem_state *st)
 	bitmap_free(st->recheck);
 }
 
+/*
+ * A state that was the VM's: the fault path may still be reading its map
+ * and dirty bitmap (kvm_xpv_mem_fault()), which go after a grace period.
+ */
+static void xpv_mem_retire_state(struct xpv_mem_state *st)
+{
+	kvfree_rcu_mightsleep(st->map);
+	kvfree_rcu_mightsleep(st->dirty);
+	st->map = NULL;
+	st->dirty = NULL;
+	xpv_mem_free_state(st);
+}
+
 /* Under mem_lock: @st becomes the VM's, the VM's old state goes to @st. */
 static void xpv_mem_swap_state(struct kvm_xpv *x, struct xpv_mem_state *st,
 			       u64 chunks)
 {
 	lockdep_assert_held(&x->mem_lock);
+	write_seqcount_begin(&x->mem_seq);
 	swap(x->chunk_pnode, st->map);
 	swap(x->mem_present, st->present);
 	swap(x->mem_rechecks, st->rechecks);
 	swap(x->mem_dirty, st->dirty);
 	swap(x->mem_recheck, st->recheck);
 	x->map_chunks = chunks;
+	write_seqcount_end(&x->mem_seq);
 }
 
 /*
@@ -455,7 +495,7 @@ static int xpv_mem_resize(struct kvm *kvm)
 	spin_lock(&x->mem_lock);
 	xpv_mem_swap_state(x, &st, chunks);
 	spin_unlock(&x->mem_lock);
-	xpv_mem_free_state(&st);
+	xpv_mem_retire_state(&st);
 	return 0;
 }
 
@@ -471,7 +511,7 @@ void kvm_xpv_mem_disable(struct kvm *kvm)
 	spin_unlock(&x->mem_lock);
 	memset(kvm->stat.xpv_pnode_bytes, 0, sizeof(kvm->stat.xpv_pnode_bytes));
 	/* The works only kick a vCPU, which finds nothing to do. */
-	xpv_mem_free_state(&st);
+	xpv_mem_retire_state(&st);
 }
 
 /*
