@@ -595,6 +595,13 @@ lab_l2_wait_line() {
 				echo "L2's console said nothing for $((_now - _heard)) s while it booted"
 				_deadline=$_now
 			fi
+			# A CPU that stopped while others run: RCU says so
+			# after 21 s, and the console is not silent after.
+			if [ "$_deadline" != "$_now" ] &&
+				grep -q 'rcu: INFO: .*detected stalls' /tmp/l2.log; then
+				echo "L2's console reported an RCU stall while it booted"
+				_deadline=$_now
+			fi
 		fi
 		if [ -f /tmp/l2.rc ]; then
 			grep -q "$2" /tmp/l2.out 2>/dev/null && return 0

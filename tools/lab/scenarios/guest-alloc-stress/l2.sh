@@ -14,9 +14,11 @@ if [ "$LAB_XPV" != 0 ]; then
 		test $((v1 - v0)) -ge 20
 fi
 
-# buddy_adds_up: in each zone, the free blocks of /proc/buddyinfo make
-# the zone's free page count (/proc/zoneinfo), as when idle they must.
-buddy_adds_up() {
+# adds_up FILE: in each zone, the free blocks of /proc/buddyinfo make
+# the free pages FILE gives, as when idle they must: /proc/zoneinfo's
+# count, or what /proc/pagetypeinfo finds walking the free lists
+# themselves (the pnodes' lists too).
+adds_up() {
 	awk '
 	FILENAME == "/proc/buddyinfo" {
 		z = $2 $4; s = 0; m = 1
@@ -24,23 +26,27 @@ buddy_adds_up() {
 		blocks[z] = s
 		next
 	}
-	/^Node/ { z = $2 $4 }
-	$1 == "pages" && $2 == "free" { free[z] = $3 }
+	FILENAME == "/proc/zoneinfo" && /^Node/ { z = $2 $4 }
+	FILENAME == "/proc/zoneinfo" && $1 == "pages" && $2 == "free" { other[z] = $3 }
+	FILENAME == "/proc/pagetypeinfo" && $1 == "Node" && $5 == "type" {
+		z = $2 $4; sub(/,$/, "", z); m = 1
+		for (i = 7; i <= NF; i++) { v = $i; sub(/^>/, "", v); other[z] += v * m; m *= 2 }
+	}
 	END {
 		bad = 0
 		for (z in blocks) {
-			printf "zone %s: free blocks %d pages, nr_free_pages %d\n", z, blocks[z], free[z]
-			if (blocks[z] != free[z]) bad = 1
+			printf "zone %s: free blocks %d pages, %s %d\n", z, blocks[z], FILENAME, other[z]
+			if (blocks[z] != other[z]) bad = 1
 		}
 		exit bad
-	}' /proc/buddyinfo /proc/zoneinfo
+	}' /proc/buddyinfo "$1"
 }
-# buddy_settles: buddy_adds_up within 30 s (the counters move while
-# anything runs); the last try's figures either way.
-buddy_settles() {
+# settles CMD...: CMD succeeds within 30 s (the counters move while
+# anything runs); the last try's output either way.
+settles() {
 	_i=0
 	while [ $_i -lt 150 ]; do
-		_out=$(buddy_adds_up 2>&1) && break
+		_out=$("$@" 2>&1) && break
 		sleep 0.2
 		_i=$((_i + 1))
 	done
@@ -48,7 +54,9 @@ buddy_settles() {
 	[ $_i -lt 150 ]
 }
 lab_check "free page accounting adds up in every zone (buddyinfo = zoneinfo)" \
-	buddy_settles
+	settles adds_up /proc/zoneinfo
+lab_check "/proc/pagetypeinfo counts every free block, the pnodes' lists too (= buddyinfo)" \
+	settles adds_up /proc/pagetypeinfo
 if [ "$LAB_XPV" != 0 ]; then
 pnode_free() {
 	_sum=0
