@@ -40,12 +40,13 @@
 
 /*
  * The pages a whole publish dirties before its chunk table: seq, header,
- * distances, and a vCPU table of up to KVM_MAX_VCPU_IDS entries.  With
- * the next chunk step (2 pages) and the end (2 writes), within a dirty
- * ring's reserve (see kvm_xpv_ring_full()).
+ * distances (up to two pages), and a vCPU table of up to KVM_MAX_VCPU_IDS
+ * entries.  With the next chunk step (2 pages) and the end (2 writes),
+ * within half a dirty ring's reserve: the other half is for what KVM
+ * writes besides before the vCPU exits (see kvm_xpv_ring_full()).
  */
-#define XPV_HEAD_PAGES	(3 + DIV_ROUND_UP(KVM_MAX_VCPU_IDS * sizeof(u16), PAGE_SIZE) + 1)
-static_assert(XPV_HEAD_PAGES + 2 + 2 <= KVM_DIRTY_RING_RSVD_ENTRIES);
+#define XPV_HEAD_PAGES	(4 + DIV_ROUND_UP(KVM_MAX_VCPU_IDS * sizeof(u16), PAGE_SIZE) + 1)
+static_assert(XPV_HEAD_PAGES + 2 + 2 <= KVM_DIRTY_RING_RSVD_ENTRIES / 2);
 
 /* kvm.xpv=0: no XPV on this host, as if built without CONFIG_KVM_XPV. */
 bool __read_mostly kvm_xpv_enabled = true;
@@ -224,8 +225,10 @@ bool kvm_xpv_notify(struct kvm_vcpu *vcpu)
  * limit, before the vCPU exits for the VMM to harvest.  More would fill
  * the ring: kvm_dirty_ring_push() warns, and overwrites an entry whose page
  * live migration then never copies again.  So every update of the area
- * starts below the soft limit and dirties fewer pages than that reserve
- * (a vCPU's entry: 4 writes; a memory batch: XPV_MEM_BATCH + 3), and a
+ * starts below the soft limit and dirties at most half that reserve (a
+ * vCPU's entry: 4 writes; a memory batch: XPV_MEM_BATCH + 3), leaving
+ * the rest for what KVM writes besides before the vCPU exits (async PF
+ * tokens, SMRAM, PV EOI, Hyper-V and Xen messages), and a
  * whole publish, thousands of pages for a large guest, goes in steps of at
  * most a page, each begun below the soft limit.  When the ring is soft
  * full, the update waits: the vCPU exits to the VMM before it next enters
@@ -636,6 +639,13 @@ int kvm_xpv_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 				r = 1;
 			else
 				x->area_pending = data;
+		} else if (x->enabled && x->publishing && data == x->area &&
+			   x->size == x->layout_size) {
+			/*
+			 * The same area again while its whole publish waits
+			 * for a dirty ring (a guest that found seq odd too
+			 * long): that publish goes on, rather than start over.
+			 */
 		} else if (!(host && x->enabled && data == x->area &&
 			     x->size == x->layout_size)) {
 			/*

@@ -59,13 +59,16 @@
 #define XPV_MEM_DELAY_MS	100
 #define XPV_MEM_RECHECK_MS	1000
 #define XPV_MEM_RECHECKS	7	/* the last about 2 minutes after a loss */
-#define XPV_MEM_BATCH		60	/* chunks looked up per vCPU request */
+#define XPV_MEM_BATCH		28	/* chunks looked up per vCPU request */
 #define XPV_MEM_EMPTY_PER_LOOKUP 64	/* chunks in no memslot per lookup */
 #define XPV_GUP_BATCH		64	/* pages per get_user_pages() */
 
 static_assert(XPV_CHUNK_PAGES <= U16_MAX);	/* kvm_xpv.mem_present */
-/* A batch's update writes its chunks, seq twice and the version: kvm_xpv_ring_full() */
-static_assert(XPV_MEM_BATCH + 3 <= KVM_DIRTY_RING_RSVD_ENTRIES);
+/*
+ * A batch's update writes its chunks, seq twice and the version: within
+ * half a dirty ring's reserve (kvm_xpv_ring_full()).
+ */
+static_assert(XPV_MEM_BATCH + 3 <= KVM_DIRTY_RING_RSVD_ENTRIES / 2);
 
 static struct kvm *xpv_to_kvm(struct kvm_xpv *x)
 {
@@ -283,6 +286,7 @@ void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn)
 		return;
 	spin_lock(&x->mem_lock);
 	if (x->chunk_pnode && chunk < x->map_chunks &&
+	    le16_to_cpu(READ_ONCE(x->chunk_pnode[chunk])) != pnode &&
 	    !test_bit(chunk, x->mem_dirty))
 		xpv_mem_mark(x, chunk, chunk);
 	spin_unlock(&x->mem_lock);
@@ -711,7 +715,10 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 				  ktime_get_ns() - start);
 	goto out;
 fail:
+	/* The whole area again, in a second: seq may be left odd. */
 	WRITE_ONCE(x->mem_resize, true);
+	delay = msecs_to_jiffies(XPV_MEM_RECHECK_MS);
+	more = true;
 out:
 	kvm_xpv_unlock(kvm);
 	if (more) {
