@@ -71,11 +71,16 @@ static void guest_xpv_isr(struct ex_regs *regs)
 	x2apic_write_reg(APIC_EOI, 0);
 }
 
-static void guest_register(void)
+static void guest_register_size(uint64_t size)
 {
 	wrmsr(MSR_KVM_XPV_VECTOR, XPV_VECTOR);
-	wrmsr(MSR_KVM_XPV_SIZE, XPV_SIZE);
+	wrmsr(MSR_KVM_XPV_SIZE, size);
 	wrmsr(MSR_KVM_XPV_AREA, XPV_GPA | KVM_XPV_AREA_ENABLE);
+}
+
+static void guest_register(void)
+{
+	guest_register_size(XPV_SIZE);
 }
 
 static void guest_placement(void)
@@ -556,9 +561,7 @@ static void guest_ring(void)
 	for (i = 0; i < RING_FILL; i++)
 		WRITE_ONCE(*(uint64_t *)(RING_SCRATCH_GPA + i * 4096ULL), i + 1);
 	x2apic_enable();
-	wrmsr(MSR_KVM_XPV_VECTOR, XPV_VECTOR);
-	wrmsr(MSR_KVM_XPV_SIZE, ring_area_size);
-	wrmsr(MSR_KVM_XPV_AREA, XPV_GPA | KVM_XPV_AREA_ENABLE);
+	guest_register_size(ring_area_size);
 	/* The publish is complete when it is notified. */
 	while (!READ_ONCE(irq_count))
 		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
