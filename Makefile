@@ -11,6 +11,7 @@ CPUS       ?= 4
 MEM        ?= $(if $(filter 1,$(DEBUG)),4096,2048)
 DISTANCE   ?=
 LAB_ARGS   ?=
+RUNS       ?= 1000000
 
 export XPV_BUILD := $(BUILD)
 export XPV_DEBUG := $(DEBUG)
@@ -40,6 +41,7 @@ help:
 	@echo "  make jemalloc   build jemalloc with patches/jemalloc (CHECK=1: its tests)"
 	@echo "  make rootfs     debootstrap the Debian root (libvirt) L1 mounts for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
+	@echo "  make fuzz       fuzz the guest's area parser in user space (RUNS=$(RUNS) inputs)"
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
 	@echo "  make check-series  git am the exported series onto pristine trees; checkpatch"
 	@echo "  make lab-run    run lab scenario SCENARIO=$(SCENARIO) (tools/lab/scenarios)"
@@ -91,6 +93,10 @@ tools: deps
 
 unit: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools test
+
+# The guest's parser of the host's topology area, under libFuzzer (ASan, UBSan).
+fuzz: kernel
+	@XPV_FUZZ_RUNS=$(RUNS) ci/fuzz-area.sh
 
 series: deps
 	@ci/src.sh export linux
@@ -175,5 +181,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc tools unit series check-series build \
+.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc tools unit fuzz series check-series build \
 	rootfs lab lab-run test bench clean distclean

@@ -23,6 +23,8 @@ PKGS=(
 	libc6-dev
 	# virt-xml-validate for the libvirt examples
 	libvirt-clients
+	# fuzzing the guest's area parser: clang, libFuzzer, llvm-cov
+	clang-14 libclang-rt-14-dev llvm-14
 	# make bench: bench-numab's plot
 	gnuplot-nox
 	# numactl 2.0.16 build (autoreconf)

@@ -83,6 +83,8 @@ stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
 stage checkpatch-qemu series-qemu -- "$TOP/ci/checkpatch.sh" qemu
 stage abi-copies kernel qemu -- "$TOP/ci/check-abi.sh"
 stage qemu-xpv qemu -- "$TOP/ci/check-qemu.sh"
+# The guest's parser of the host's area, fuzzed in user space (10^6 inputs)
+stage fuzz-area kernel -- "$TOP/ci/fuzz-area.sh"
 stage rootfs -- "$TOP/ci/build-rootfs.sh"
 # lab_stage NAME SCENARIO [lab.sh options]: the scenario on the lab
 # kernel, or, in `make test-debug` (XPV_TEST=debug), on the debug one.

@@ -68,6 +68,8 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/xpv.h>
 
+#include "xpv_area.h"
+
 /* Copies of the area tried before the work gives the host a moment. */
 #define XPV_SEQ_TRIES		16
 /* Retry of a busy or unreadable area: 10 ms, doubling up to 1 s. */
@@ -80,26 +82,6 @@
 #define XPV_REPUBLISH_MAX_MS	60000
 
 union xpv_vdso_page xpv_vdso_page __page_aligned_bss;
-
-/*
- * One validated topology.  Readers find it through xpv_snap under RCU; it
- * is never changed once published.
- */
-struct xpv_snapshot {
-	struct rcu_head rcu;
-	u64 version;		/* guest topology version */
-	u64 host_version;
-	unsigned int nr_pnodes;
-	unsigned int chunk_shift;
-	unsigned long nr_chunks;
-	u64 unknown_bytes;	/* RAM in chunks with no known pnode */
-	const u8 *distance;	/* [nr_pnodes][nr_pnodes] */
-	const u16 *chunk_pnode;	/* [nr_chunks] */
-	const u16 *cpu_pnode;	/* [nr_cpu_ids] */
-	const u64 *pnode_bytes;	/* [nr_pnodes], guest RAM per pnode */
-	unsigned long *cpumasks; /* nr_pnodes cpumasks */
-	u8 data[];
-};
 
 static struct xpv_snapshot __rcu *xpv_snap;
 static DEFINE_PER_CPU_READ_MOSTLY(int, xpv_pnode) = NUMA_NO_NODE;
@@ -350,196 +332,7 @@ static u32 xpv_copy_area(void)
 	return 0;
 }
 
-/* A table of @n @size-byte entries at @off fits in the first @len bytes. */
-static bool xpv_table_fits(u32 off, u64 n, u32 size, u32 hsize, u32 len)
-{
-	return off >= hsize && off % size == 0 && off <= len &&
-	       n <= (len - off) / size;
-}
-
-/*
- * The chunk sizes the page allocator (mm/xpv_alloc.c) works with.  From
- * a PMD: a huge page then lies in one chunk, on one pnode, and a free
- * block is listed and merged by looking at a few chunks at most.  Up to
- * a MAX_PAGE_ORDER block, the unit it re-sorts when chunks move: in a
- * larger chunk only the first block would be looked at again.
- */
-#define XPV_MIN_CHUNK_SHIFT	(PAGE_SHIFT + XPV_MIN_CHUNK_ORDER)
-#define XPV_MAX_CHUNK_SHIFT	(PAGE_SHIFT + MAX_PAGE_ORDER)
-
-static bool xpv_chunk_shift_ok(unsigned int shift)
-{
-	return shift >= XPV_MIN_CHUNK_SHIFT && shift <= XPV_MAX_CHUNK_SHIFT;
-}
-
-/* NULL if the copy is well-formed, otherwise what is wrong with it. */
-static const char *xpv_check(const struct xpv_snapshot *old, u32 len)
-{
-	const struct kvm_xpv_header *h = (void *)xpv_copy;
-	u32 hsize = le16_to_cpu(h->header_size);
-	u32 np = le16_to_cpu(h->nr_pnodes);
-	u32 nv = le32_to_cpu(h->nr_vcpus);
-	u64 nc = le64_to_cpu(h->nr_chunks);
-	const __le16 *tab;
-	const u8 *d;
-	u32 i, j;
-	u64 k;
-
-	if (le32_to_cpu(h->magic) != KVM_XPV_MAGIC)
-		return "bad magic";
-	if (le16_to_cpu(h->abi_version) != KVM_XPV_ABI_VERSION)
-		return "unknown ABI version";
-	if (hsize < sizeof(*h) || hsize > len ||
-	    le32_to_cpu(h->area_size) != len)
-		return "bad header or area size";
-	/* Not the boot-time limit: a migrated guest may land on a bigger host. */
-	if (!np || np > KVM_XPV_MAX_PNODES)
-		return "bad number of pnodes";
-	if (!xpv_chunk_shift_ok(h->chunk_shift))
-		return "chunk size the page allocator does not handle";
-	if (!xpv_table_fits(le32_to_cpu(h->distance_offset), (u64)np * np, 1,
-			    hsize, len) ||
-	    !xpv_table_fits(le32_to_cpu(h->vcpu_offset), nv, 2, hsize, len) ||
-	    !xpv_table_fits(le32_to_cpu(h->chunk_offset), nc, 2, hsize, len))
-		return "table outside the area";
-	if (old && !xpv_fresh && le64_to_cpu(h->version) < old->host_version)
-		return "topology version went backwards";
-
-	/*
-	 * An online pnode is LOCAL_DISTANCE from itself and further from
-	 * every other online pnode.  An offline one (host node ids can have
-	 * holes) has an all-zero row and column, and nothing is placed on it.
-	 */
-	d = xpv_copy + le32_to_cpu(h->distance_offset);
-	for (i = 0; i < np; i++) {
-		bool on_i = d[i * np + i] != 0;
-
-		for (j = 0; j < np; j++) {
-			bool on_j = d[j * np + j] != 0;
-			u8 v = d[i * np + j];
-
-			if (!on_i || !on_j) {
-				if (v)
-					return "bad distance to an offline pnode";
-			} else if (i == j ? v != LOCAL_DISTANCE :
-					    v <= LOCAL_DISTANCE) {
-				return "bad distance";
-			}
-		}
-	}
-	tab = (const __le16 *)(xpv_copy + le32_to_cpu(h->vcpu_offset));
-	for (i = 0; i < nv; i++) {
-		u16 p = le16_to_cpu(tab[i]);
-
-		if (p != KVM_XPV_PNODE_UNKNOWN && (p >= np || !d[p * np + p]))
-			return "bad vCPU pnode";
-	}
-	tab = (const __le16 *)(xpv_copy + le32_to_cpu(h->chunk_offset));
-	for (k = 0; k < nc; k++) {
-		u16 p = le16_to_cpu(tab[k]);
-
-		if (p != KVM_XPV_PNODE_UNKNOWN && (p >= np || !d[p * np + p]))
-			return "bad chunk pnode";
-		if (!(k % 4096))
-			cond_resched();
-	}
-	return NULL;
-}
-
 /* Building and publishing a snapshot */
-
-/* walk_system_ram_range() callback: add a RAM range to its pnodes. */
-static int xpv_count_ram(unsigned long start, unsigned long nr, void *arg)
-{
-	struct xpv_snapshot *s = arg;
-	unsigned long cpp = 1UL << (s->chunk_shift - PAGE_SHIFT);
-	unsigned long pfn, next, chunk, end = start + nr;
-	u64 *bytes = (u64 *)s->pnode_bytes;
-
-	for (pfn = start; pfn < end; pfn = next) {
-		u16 p = KVM_XPV_PNODE_UNKNOWN;
-
-		chunk = pfn / cpp;
-		next = min(end, (chunk + 1) * cpp);
-		if (chunk < s->nr_chunks)
-			p = s->chunk_pnode[chunk];
-		if (p == KVM_XPV_PNODE_UNKNOWN)
-			s->unknown_bytes += PFN_PHYS(next - pfn);
-		else
-			bytes[p] += PFN_PHYS(next - pfn);
-		cond_resched();
-	}
-	return 0;
-}
-
-static struct xpv_snapshot *xpv_build(const struct xpv_snapshot *old)
-{
-	const struct kvm_xpv_header *h = (void *)xpv_copy;
-	u32 np = le16_to_cpu(h->nr_pnodes);
-	u32 nv = le32_to_cpu(h->nr_vcpus);
-	u64 nc = le64_to_cpu(h->nr_chunks);
-	const __le16 *vtab, *ctab;
-	unsigned long chunk;
-	size_t size, masks_off, bytes_off, chunk_off, cpu_off;
-	struct xpv_snapshot *s;
-	u16 *chunk_pnode, *cpu_pnode;
-	u64 *pnode_bytes;
-	unsigned int cpu;
-	u8 *distance;
-
-	size = sizeof(*s);
-	bytes_off = size;
-	size += np * sizeof(u64);
-	masks_off = size;
-	size += np * BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
-	chunk_off = size;
-	size += nc * sizeof(u16);
-	cpu_off = size;
-	size += nr_cpu_ids * sizeof(u16);
-	size += np * np;
-
-	s = kvzalloc(size, GFP_KERNEL);
-	if (!s)
-		return NULL;
-	pnode_bytes = (u64 *)((u8 *)s + bytes_off);
-	s->cpumasks = (unsigned long *)((u8 *)s + masks_off);
-	chunk_pnode = (u16 *)((u8 *)s + chunk_off);
-	cpu_pnode = (u16 *)((u8 *)s + cpu_off);
-	distance = (u8 *)(cpu_pnode + nr_cpu_ids);
-
-	s->version = old ? old->version + 1 : 1;
-	s->host_version = le64_to_cpu(h->version);
-	s->nr_pnodes = np;
-	s->chunk_shift = h->chunk_shift;
-	s->nr_chunks = nc;
-	memcpy(distance, xpv_copy + le32_to_cpu(h->distance_offset), np * np);
-
-	vtab = (const __le16 *)(xpv_copy + le32_to_cpu(h->vcpu_offset));
-	for_each_possible_cpu(cpu) {
-		u32 apicid = per_cpu(x86_cpu_to_apicid, cpu);
-		u16 p = apicid < nv ? le16_to_cpu(vtab[apicid]) :
-				      KVM_XPV_PNODE_UNKNOWN;
-
-		cpu_pnode[cpu] = p;
-		if (p != KVM_XPV_PNODE_UNKNOWN)
-			__set_bit(cpu, s->cpumasks +
-				  p * BITS_TO_LONGS(nr_cpu_ids));
-	}
-
-	ctab = (const __le16 *)(xpv_copy + le32_to_cpu(h->chunk_offset));
-	for (chunk = 0; chunk < nc; chunk++)
-		chunk_pnode[chunk] = le16_to_cpu(ctab[chunk]);
-
-	/* Guest RAM per pnode: each System RAM range, a chunk at a time. */
-	s->pnode_bytes = pnode_bytes;
-	s->chunk_pnode = chunk_pnode;
-	walk_system_ram_range(0, PHYS_PFN(1ULL << MAX_PHYSMEM_BITS), s,
-			      xpv_count_ram);
-
-	s->distance = distance;
-	s->cpu_pnode = cpu_pnode;
-	return s;
-}
 
 static const struct cpumask *xpv_pnode_cpus(const struct xpv_snapshot *s,
 					    unsigned int pnode)
@@ -660,7 +453,7 @@ static bool xpv_refresh(void)
 		return false;
 
 	WRITE_ONCE(xpv_host_seen, le64_to_cpu(h->version));
-	why = xpv_check(old, len);
+	why = xpv_area_check(xpv_copy, len, old, xpv_fresh);
 	if (why) {
 		count_vm_event(XPV_MALFORMED);
 		pr_warn_ratelimited("malformed topology area (%s), keeping host version %llu\n",
@@ -673,7 +466,7 @@ static bool xpv_refresh(void)
 	if (old && le64_to_cpu(h->version) == old->host_version)
 		goto ack;	/* nothing new, e.g. the registration's notification */
 
-	s = xpv_build(old);
+	s = xpv_area_build(xpv_copy, old);
 	if (!s)
 		return false;
 
