@@ -550,6 +550,15 @@ run_once() {
 #                      L2 never runs (it has no SVM): TCG ran L2 with
 #                      L1's RIP; or L1 triple-faulted with a CPU there.
 #                      Seen with XPV off in L2 (tools/lab/README.md).
+#   tcg-irq-if-clear   a console shows an interrupt taken by a context
+#                      whose RFLAGS had IF clear (the registers printed
+#                      after an asm_sysvec_* frame), which no CPU does
+#                      with a maskable interrupt: seen in a debug L2
+#                      with XPV off on both levels (tools/lab/README.md).
+#   tcg-l1-deaf        an L1 CPU halted with IF set and a deliverable
+#                      vector in its APIC's IRR, which QEMU never
+#                      delivers (tools/lab/l1-deaf): seen with XPV off
+#                      on both levels.
 # Anything else fails at once, with its cause.  Every retry is said and
 # counted in $BUILD/lab/retries.log (make test and make lab-soak sum it).
 
@@ -603,6 +612,23 @@ l2_at_world_switch() {
 		grep -q 'L1 at its death: CPU [0-9]* at RIP 0x[0-9a-f]* (__svm_vcpu_run+' "$out/l1.watch" 2>/dev/null
 }
 
+# irq_if_clear: a console has an interrupt frame whose interrupted
+# context had IF clear (EFLAGS bit 9).
+irq_if_clear() {
+	local fl
+	for fl in $(cat "$out/l1.log" "$out/l2.log" 2>/dev/null | tr -d '\r' |
+		grep -A4 ' asm_sysvec_[a-z_]*+' | grep -o 'EFLAGS: [0-9a-f]*' |
+		awk '{ print $2 }'); do
+		[ $((0x$fl & 0x200)) != 0 ] || return 0
+	done
+	return 1
+}
+
+# l1_deaf: the run ended on an L1 CPU that no interrupt wakes.
+l1_deaf() {
+	grep -q "^not ok .*L1's CPUs kept taking interrupts" "$out/verdict" 2>/dev/null
+}
+
 flake_signature() {
 	if has 'Oops: int3' "$out/l1.log" "$out/l2.log"; then
 		echo tcg-int3
@@ -618,6 +644,14 @@ flake_signature() {
 	fi
 	if l2_cpu_reset; then
 		echo tcg-l2-reset
+		return 0
+	fi
+	if irq_if_clear; then
+		echo tcg-irq-if-clear
+		return 0
+	fi
+	if l1_deaf; then
+		echo tcg-l1-deaf
 		return 0
 	fi
 	local boot
