@@ -20,7 +20,7 @@ LOG=$BUILD/logs/selftests.log
 JOBS=${JOBS:-$(nproc)}
 # XPV's own test, and the existing ones covering what XPV hooks into
 # (PV MSRs, CPUID, binary stats).
-TESTS=(x86_64/xpv_test x86_64/xpv_mem_test x86_64/kvm_pv_test x86_64/cpuid_test kvm_binary_stats_test)
+TESTS=(x86_64/xpv_test x86_64/xpv_mem_test x86_64/xpv_fuzz_test x86_64/kvm_pv_test x86_64/cpuid_test kvm_binary_stats_test)
 
 [ -f "$KOBJ/.config" ] || die "kernel not configured: run 'make kernel' first"
 mkdir -p "$OUT" "$GOUT" "$BUILD/logs"
