@@ -130,13 +130,15 @@ if [ "${XPV_TEST:-}" = debug ]; then
 else
 	kstage=kernel debug=0
 	all_scenarios lab-
-	# The scenarios that exercise the host's publish path and the
-	# guest's allocator, on the debug kernel too (KASAN, lockdep,
-	# DEBUG_VM, PROVE_RCU): any splat on either console fails them.
+	# The scenarios that exercise the host's publish path (also against
+	# a hostile guest: xpv_fuzz_test) and the guest's allocator, on the
+	# debug kernel too (KASAN, lockdep, DEBUG_VM, PROVE_RCU): any splat
+	# on either console fails them.  guest-alloc-stress covers what the
+	# debug guest-alloc did, and more (make test-debug runs them all).
 	kstage=kernel-debug debug=1
 	stage kernel-debug -- env XPV_DEBUG=1 "$TOP/ci/build-linux.sh"
+	lab_stage lab-debug-kvm-selftests kvm-selftests
 	lab_stage lab-debug-guest-topology guest-topology
-	lab_stage lab-debug-guest-alloc guest-alloc
 	lab_stage lab-debug-guest-alloc-stress guest-alloc-stress
 fi
 
