@@ -95,7 +95,8 @@ unit: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools test
 
 # The guest's parser of the host's topology area, under libFuzzer (ASan, UBSan).
-fuzz: kernel
+fuzz: deps
+	@ci/src.sh prepare linux
 	@XPV_FUZZ_RUNS=$(RUNS) ci/fuzz-area.sh
 
 series: deps
