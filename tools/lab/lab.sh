@@ -405,6 +405,12 @@ l1_run() {
 				rc=125
 				break
 			fi
+			# what each probe that found no deaf CPU saw, for the
+			# report of a run that then hangs (l1.probes)
+			{
+				echo "after $((now - quiet_since)) s without output:"
+				sed 's/^/  /' "$out/l1.deaf"
+			} >>"$out/l1.probes"
 			rm -f "$out/l1.deaf"
 		fi
 		if [ -z "$done_at" ] && l1_done; then
@@ -460,7 +466,8 @@ run_once() {
 	: >"$out/l2.log"
 	: >"$out/l1.out"
 	: >"$out/l2.out"
-	rm -f "$out/l1.watch" "$out/l1.hang" "$out/l1.deaf" "$out/qemu-cpu.log" "$out/l1-regs.txt"
+	rm -f "$out/l1.watch" "$out/l1.hang" "$out/l1.deaf" "$out/l1.probes" \
+		"$out/qemu-cpu.log" "$out/l1-regs.txt"
 	l1_run
 	elapsed=$(($(date +%s) - start))
 	tap() { # ok|"not ok" text
@@ -501,9 +508,13 @@ run_once() {
 		if [ $rc -eq 124 ]; then
 			tap "not ok" "finished within ${timeout}s # timed out; L1's CPUs then:"
 			sed 's/^/#   /' "$out/l1.hang"
+			# and while neither level printed a byte (no CPU deaf)
+			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" | sed 's/^/#   /'
 		elif [ $rc -eq 125 ]; then
 			tap "not ok" "L1's CPUs kept taking interrupts # after 2 min without output, $(head -n 1 "$out/l1.deaf")"
 			sed 's/^/#   /' "$out/l1.deaf" "$out/l1.hang"
+			# the silent minutes before, when no CPU was deaf yet
+			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" | sed 's/^/#   earlier: /'
 		elif l1_done; then
 			tap ok "L1 ran its scenario to the end (${elapsed}s)"
 			[ -z "$death" ] || echo "$death" |
@@ -665,7 +676,8 @@ attempt=1
 run_once
 read -r failed n <"$out/counts"
 while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signature); do
-	for f in l1.log l2.log l1.out l2.out qemu.log verdict l1.watch l1-regs.txt l1.hang l1.deaf qemu-cpu.log; do
+	for f in l1.log l2.log l1.out l2.out qemu.log verdict l1.watch l1-regs.txt l1.hang l1.deaf \
+		l1.probes qemu-cpu.log; do
 		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt$attempt-$f"
 	done
 	mkdir -p "$BUILD/lab"
