@@ -7,8 +7,9 @@
  * its sequence counter: every offset and count in the header is checked
  * against the copy's length before a table is read, every entry against
  * the header, and each loop is bounded by what the copy holds.  Nothing
- * here reads or changes global state, so that tools/testing/xpv can build
- * this file in user space and fuzz it.
+ * here changes global state, and all it reads besides the copy is what a
+ * snapshot is built from (the CPUs' APIC ids, the RAM map), so that
+ * tools/testing/xpv can build this file in user space and fuzz it.
  */
 
 #include <linux/cpumask.h>

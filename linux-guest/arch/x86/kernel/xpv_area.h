@@ -2,7 +2,7 @@
 /*
  * XPV guest: the parser of the host's topology area (xpv_area.c).  The
  * driver (xpv.c) hands it a stable copy of the area; it checks the copy
- * and builds the snapshot the rest of the kernel reads.  It touches no
+ * and builds the snapshot the rest of the kernel reads.  It changes no
  * global state, so tools/testing/xpv builds it in user space and fuzzes
  * it.
  */
