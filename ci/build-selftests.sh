@@ -32,6 +32,10 @@ say "building ${TESTS[*]}"
 run_logged "$LOG" 'echo building' make -C "$SRC/tools/testing/selftests/kvm" \
 	OUTPUT="$OUT" KHDR_INCLUDES="-isystem $HDR/include" CC="ccache gcc" \
 	-j"$JOBS" "${TESTS[@]/#/$OUT/}" || die "selftest build failed, full log: $LOG"
+# Their symbols: the lab names where a test's VM was when it triple-faulted.
+for t in "${TESTS[@]}"; do
+	nm -n --defined-only "$OUT/$t" >"$OUT/$t.map"
+done
 # The guest's own: run in L2 (a guest with XPV) by the lab.
 say "building the XPV guest selftests"
 run_logged "$LOG" 'echo building' make -C "$SRC/tools/testing/selftests/xpv" \

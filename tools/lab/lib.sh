@@ -43,16 +43,30 @@ lab_check() {
 
 # lab_ktap NAME CMD...: run a kselftest; its output goes to the console
 # as it comes (XPVSYNC lines included) and each TAP result becomes a
-# check.  A SKIP fails: the lab has what the tests need.
+# check.  A SKIP fails: the lab has what the tests need.  A run whose VM
+# died of a named TCG flake (lab_vm_flake) is run again, at most
+# $LAB_KTAP_RETRIES times (default 3): each retry is said, with its
+# signature, in a line the harness counts ("retry N/M of NAME").
 lab_ktap() {
 	_name=$1
 	shift
-	rm -f /tmp/ktap.rc
-	# (awk flushes each line: the output is a pipe, and the line may be
-	# what L1 waits for)
-	{ timeout 600 "$@" 2>&1; echo $? >/tmp/ktap.rc; } | tee /tmp/"$_name".log |
-		awk '!/^(ok |not ok |#)/ { print; fflush() }'
-	_rc=$(cat /tmp/ktap.rc)
+	_try=0
+	while :; do
+		rm -f /tmp/ktap.rc
+		_shut=$(lab_shutdown_count)
+		# (awk flushes each line: the output is a pipe, and the line
+		# may be what L1 waits for)
+		{ timeout 600 "$@" 2>&1; echo $? >/tmp/ktap.rc; } | tee /tmp/"$_name".log |
+			awk '!/^(ok |not ok |#)/ { print; fflush() }'
+		_rc=$(cat /tmp/ktap.rc)
+		[ "$_rc" != 0 ] && [ "$(lab_shutdown_count)" != "$_shut" ] &&
+			[ $_try -lt "${LAB_KTAP_RETRIES:-3}" ] &&
+			_sig=$(lab_vm_flake "$_name's VM" "$1.map") || break
+		_try=$((_try + 1))
+		echo "XPVLAB # $LAB_LEVEL: retry $_try/${LAB_KTAP_RETRIES:-3} of $_name: its VM died of the known TCG flake $_sig (tools/lab/README.md):"
+		lab_l2_shutdowns "$_name's VM" "$1.map" | grep "saw .* shut down" | tail -n 1 |
+			sed "s/^/XPVLAB # $LAB_LEVEL:   /"
+	done
 	_results=0
 	while IFS= read -r _line; do
 		case $_line in
@@ -69,6 +83,10 @@ lab_ktap() {
 		lab_ok "$_name (exit status 0)"
 	elif [ "$_rc" != 0 ]; then
 		tail -n 15 /tmp/"$_name".log | sed "s/^/XPVLAB # $LAB_LEVEL:   /"
+		# a VM of the test that triple-faulted: where, by L1's trace
+		# (lab_l2_trace_shutdown), its symbols from NAME.map
+		[ "$(lab_shutdown_count)" = "$_shut" ] ||
+			lab_l2_shutdowns "$_name's VM" "$1.map" | sed "s/^/XPVLAB # $LAB_LEVEL:   /"
 		lab_not_ok "$_name exited cleanly" "exit status $_rc after $_results results"
 	fi
 }
@@ -210,28 +228,53 @@ lab_l2_trace_shutdown() {
 		lab_diag "cannot trace L2's shutdowns (kvm_exit, kvm_userspace_exit)"
 }
 
-# lab_sym ADDR: ADDR (hex) as symbol+offset in L2's kernel.
+# lab_vm_flake WHO MAP: the name of the TCG flake that ended the last
+# traced shutdown of L1's guest WHO (a KVM selftest's VM; its symbols in
+# MAP), or fail.  tcg-exc-delivery: it shut down while an exception was
+# being delivered at an RIP in its own code: a #GP that KVM injected
+# (EXITINTINFO 0x80000b0d), or a page fault on an instruction fetch,
+# "not present" (0x80000b0e, error code 0x10), where the code is mapped
+# for good.  The test's IDT, GDT and stacks are set up once and never
+# change: the same delivery worked thousands of times before.
+lab_vm_flake() {
+	_l=$(lab_l2_shutdowns "$1" "$2" | grep "saw .* shut down" | tail -n 1)
+	echo "$_l" | grep -Eq ' intr_info (0x80000b0d error_code 0x00000000|0x80000b0e error_code 0x00000010) \[[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+\]$' ||
+		return 1
+	echo tcg-exc-delivery
+}
+
+# lab_shutdown_count: the shutdowns of L1's guests traced so far.
+lab_shutdown_count() {
+	grep -c 'kvm_exit:.*reason\|kvm_userspace_exit:' $LAB_TRACE/trace 2>/dev/null || true
+}
+
+# lab_sym ADDR [MAP]: ADDR (hex) as symbol+offset in MAP (nm -n output),
+# by default L2's kernel; an address past a symbol that is not code shows
+# as "(not text)+offset".
 lab_sym() {
 	_a=$(printf '%016x' "$1" 2>/dev/null) || { echo "$1"; return; }
-	awk -v a="$_a" '$1 > a { exit } { b = $1; n = $3 }
-		END { if (n != "") print b, n }' "$(lab_l2_map)" 2>/dev/null | {
+	awk -v a="$_a" '$1 > a { exit } { b = $1; n = $2 ~ /^[tTwW]$/ ? $3 : "(not text)" }
+		END { if (n != "") print b, n }' "${2:-$(lab_l2_map)}" 2>/dev/null | {
 		read -r _b _n && echo "$_n+0x$(printf '%x' $((0x$_a - 0x$_b)))" ||
 			echo "0x$_a"
 	}
 }
 
-# lab_l2_shutdowns: where L2's CPUs were when they triple-faulted, and
-# the exceptions L1's KVM injected last before it ended L2's run.
+# lab_l2_shutdowns [WHO [MAP]]: where the CPUs of L1's guest WHO (default
+# L2; its symbols in MAP) were when they triple-faulted, and the
+# exceptions L1's KVM injected last before it ended its run.
 lab_l2_shutdowns() {
+	_who=${1:-L2}
+	_map=${2:-$(lab_l2_map)}
 	grep 'kvm_exit:.*reason' $LAB_TRACE/trace 2>/dev/null | tail -n 4 |
 		while read -r _l; do
 			_rip=$(echo "$_l" | sed -n 's/.* rip \(0x[0-9a-f]*\).*/\1/p')
-			echo "L1's KVM saw L2 shut down (a triple fault): ${_l#*kvm_exit: } [$(lab_sym "$_rip")]"
+			echo "L1's KVM saw $_who shut down (a triple fault): ${_l#*kvm_exit: } [$(lab_sym "$_rip" "$_map")]"
 		done
 	grep -q 'kvm_userspace_exit:' $LAB_TRACE/trace 2>/dev/null || return 0
 	grep 'kvm_userspace_exit:' $LAB_TRACE/trace | tail -n 2 |
-		sed 's/^ *\([^ ]*\) .*kvm_userspace_exit: /L1'"'"'s KVM ended L2'"'"'s run (\1): /'
-	echo "the exceptions L1's KVM injected into L2 last:"
+		sed 's/^ *\([^ ]*\) .*kvm_userspace_exit: /L1'"'"'s KVM ended '"$_who"''"'"'s run (\1): /'
+	echo "the exceptions L1's KVM injected into $_who last:"
 	grep 'kvm_inj_exception:' $LAB_TRACE/trace | tail -n 8 | sed 's/^ */  /'
 }
 
@@ -580,7 +623,7 @@ lab_l2_up() { grep -q "XPVLAB # L2: up" /tmp/l2.log /tmp/l2.out 2>/dev/null; }
 # fails at once when L2 has exited without printing it, and early when
 # L2 is still booting and its console has said nothing new for
 # $LAB_L2_SILENT seconds (default 60; the longest silence of a healthy
-# boot here is about 11 s, on the debug kernel): that is the boot hang
+# boot here is about 20 s, on the debug kernel): that is the boot hang
 # of nested TCG, and waiting out SECONDS would only cost time.
 lab_l2_wait_line() {
 	_start=$(date +%s)
