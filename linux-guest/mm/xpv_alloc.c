@@ -8,10 +8,12 @@
  * and serves an allocation from its CPU's pnode, then the nearest one,
  * then memory of no known pnode.  This file does the rest:
  *
- *  - activation, once, after the first topology: each zone gets its
- *    pnode lists, then the static key turns the XPV paths on;
+ *  - activation, once, after the first topology: each zone gets lists
+ *    for as many pnodes as the allocator handles, so that a later
+ *    topology with more pnodes (after a migration) finds its lists;
  *  - the order in which an allocation for a pnode tries the lists, by the
- *    host's distances, rebuilt on each topology;
+ *    host's distances, rebuilt on each topology, for the most pnodes a
+ *    topology has had;
  *  - re-sorting: after a topology in which chunks changed pnode, the free
  *    blocks of those chunks move to the right lists, one MAX_PAGE_ORDER
  *    block per zone->lock hold and XPV_RESORT_BATCH blocks per run of the
@@ -48,7 +50,13 @@
 struct xpv_alloc_pref __rcu *xpv_alloc_pref;
 
 static DEFINE_MUTEX(xpv_alloc_lock);
-static unsigned int xpv_nr_lists;	/* 0 until active */
+static bool xpv_lists_ready;
+/*
+ * The pnodes the preference table orders: the most any topology has had.
+ * It never shrinks, since free blocks may still be listed on a pnode that
+ * went, until the re-sort moves them.
+ */
+static unsigned int xpv_nr_lists;
 /*
  * The pnode each chunk had when the work last re-sorted its block: the
  * work visits only the blocks whose chunks changed since.  Under
@@ -122,16 +130,19 @@ static int __init xpv_alloc_init(void)
 early_initcall(xpv_alloc_init);
 
 /*
- * Give every populated zone its pnode lists.  The paths act on a zone
- * only once it has them, and every path that lists or takes free blocks
- * runs under zone->lock, which the switch takes: a zone switches at once.
+ * Give every populated zone its pnode lists, for every pnode the
+ * allocator handles: a zone's lists are set once and never freed, and a
+ * migration can bring a topology with more pnodes than the first.  The
+ * paths act on a zone only once it has them, and every path that lists
+ * or takes free blocks runs under zone->lock, which the switch takes: a
+ * zone switches at once.
  */
-static int xpv_alloc_activate(unsigned int nr_lists)
+static int xpv_alloc_activate(void)
 {
+	unsigned int nr_lists = XPV_ALLOC_MAX_PNODES, p, o, t;
 	struct xpv_zone_free *f;
 	struct zone *zone;
 	unsigned long flags;
-	unsigned int p, o, t;
 
 	static_branch_enable(&xpv_alloc_key);	/* normally on already */
 	for_each_populated_zone(zone) {
@@ -149,8 +160,9 @@ static int xpv_alloc_activate(unsigned int nr_lists)
 		WRITE_ONCE(zone->xpv_free, f);
 		spin_unlock_irqrestore(&zone->lock, flags);
 	}
-	xpv_nr_lists = nr_lists;
-	pr_info("page allocator: free memory kept on %u pnodes\n", nr_lists);
+	xpv_lists_ready = true;
+	pr_info("page allocator: lists for %u pnodes, %zu KiB per zone\n",
+		nr_lists, struct_size(f, pnode, nr_lists) >> 10);
 	return 0;
 }
 
@@ -314,10 +326,14 @@ static void xpv_alloc_work_fn(struct work_struct *work)
 	if (!n)
 		return;
 	mutex_lock(&xpv_alloc_lock);
-	if (!xpv_nr_lists && xpv_alloc_activate(n)) {
+	if (!xpv_lists_ready && xpv_alloc_activate()) {
 		pr_warn("page allocator: no memory for the pnode lists\n");
 		mutex_unlock(&xpv_alloc_lock);
 		return;
+	}
+	if (n > xpv_nr_lists) {
+		pr_info("page allocator: free memory kept on %u pnodes\n", n);
+		xpv_nr_lists = n;
 	}
 	xpv_alloc_build_pref();
 	xpv_drain_moved_cpus();
