@@ -357,6 +357,10 @@ has() {
 l1_stop_hung() {
 	"$vmwatch" -r -s "$1" -m "$sysmap" -n L1 -o "$out/l1-regs.txt" "$out/l1.qmp" \
 		>"$out/l1.hang" 2>&1 || true
+	# a CPU on another's GS base (tcg-l1-vmload), into l1.hang too
+	if "$TOP/tools/lab/l1-gs" "$out/l1.qmp" "$sysmap" "$cpus" >"$out/l1-gs.txt" 2>&1; then
+		sed 's/^/L1 hangs: /' "$out/l1-gs.txt" >>"$out/l1.hang"
+	fi
 	kill "$qpid" 2>/dev/null || true
 	sleep "$2"
 	kill -9 "$qpid" 2>/dev/null || true
@@ -467,7 +471,7 @@ run_once() {
 	: >"$out/l1.out"
 	: >"$out/l2.out"
 	rm -f "$out/l1.watch" "$out/l1.hang" "$out/l1.deaf" "$out/l1.probes" \
-		"$out/qemu-cpu.log" "$out/l1-regs.txt"
+		"$out/qemu-cpu.log" "$out/l1-regs.txt" "$out/l1-gs.txt"
 	l1_run
 	elapsed=$(($(date +%s) - start))
 	tap() { # ok|"not ok" text
@@ -547,10 +551,12 @@ run_once() {
 #                      points outside its own CPU entry area (where its
 #                      GDT is), or overflowed the stack of a KVM vCPU
 #                      thread with page faults in exc_page_fault (its GS
-#                      base gone): after boot only the emulated VMLOAD of
-#                      KVM's host state, right after each #VMEXIT from
-#                      L2, loads TR and that GS base.  Seen with XPV off
-#                      on both levels (tools/lab/README.md).
+#                      base gone), or hung with a CPU at CPL 0 on a GS
+#                      base that is not its per-CPU area (tools/lab/l1-gs):
+#                      after boot only the emulated VMLOAD of KVM's host
+#                      state, right after each #VMEXIT from L2, loads TR
+#                      and that GS base.  Seen with XPV off on both levels
+#                      (tools/lab/README.md).
 #   tcg-l2-reset       L2 died of a reset with a vCPU back in its INIT
 #                      state (RIP 0xfff0: L1's KVM re-initialises a vCPU
 #                      after its SHUTDOWN exit, a triple fault), and no
@@ -603,6 +609,12 @@ l1_tr_astray() {
 		esac
 	done <"$out/l1-regs.txt"
 	return 1
+}
+
+# l1_gs_astray: a CPU of the hung L1 ran at CPL 0 on a GS base that is a
+# kernel address other than its per-CPU area (tools/lab/l1-gs).
+l1_gs_astray() {
+	grep -q 'is not its per-CPU area' "$out/l1-gs.txt" 2>/dev/null
 }
 
 # l1_kvm_stack_overflow: L1's console has a stack guard page hit by a
@@ -675,7 +687,7 @@ flake_signature() {
 		echo tcg-int3
 		return 0
 	fi
-	if l1_tr_astray || l1_kvm_stack_overflow; then
+	if l1_tr_astray || l1_kvm_stack_overflow || l1_gs_astray; then
 		echo tcg-l1-vmload
 		return 0
 	fi
@@ -713,7 +725,7 @@ count_test_retries
 read -r failed n <"$out/counts"
 while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signature); do
 	for f in l1.log l2.log l1.out l2.out qemu.log verdict l1.watch l1-regs.txt l1.hang l1.deaf \
-		l1.probes qemu-cpu.log; do
+		l1.probes l1-gs.txt qemu-cpu.log; do
 		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt$attempt-$f"
 	done
 	mkdir -p "$BUILD/lab"
@@ -725,8 +737,10 @@ while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signat
 		grep '^not ok' "$out/attempt$attempt-verdict"
 		tr -d '\r' <"$out/attempt$attempt-l1.out" 2>/dev/null |
 			grep -E 'died|at its death|KVM ended|shut down|injected|kvm_inj_exception|stopped while booting'
-		# an L1 death is told in l1.watch
+		# an L1 death is told in l1.watch, a CPU on another's GS base
+		# in l1-gs.txt
 		grep -h 'died\|at its death' "$out/attempt$attempt-l1.watch" 2>/dev/null
+		grep -h 'is not its per-CPU area' "$out/attempt$attempt-l1-gs.txt" 2>/dev/null
 	} | sed "s/^/# lab:   attempt $attempt: /" || true
 	attempt=$((attempt + 1))
 	run_once
