@@ -409,6 +409,14 @@ l1_run() {
 				rc=125
 				break
 			fi
+			# or a CPU on another's per-CPU area (l1-gs), which
+			# sooner or later waits for good on a lock
+			if "$TOP/tools/lab/l1-gs" "$out/l1.qmp" "$sysmap" "$cpus" >"$out/l1-gs.txt" 2>&1; then
+				cp "$out/l1-gs.txt" "$out/l1-gs.first"
+				l1_stop_hung 1 5
+				rc=126
+				break
+			fi
 			# what each probe that found no deaf CPU saw, for the
 			# report of a run that then hangs (l1.probes)
 			{
@@ -471,7 +479,7 @@ run_once() {
 	: >"$out/l1.out"
 	: >"$out/l2.out"
 	rm -f "$out/l1.watch" "$out/l1.hang" "$out/l1.deaf" "$out/l1.probes" \
-		"$out/qemu-cpu.log" "$out/l1-regs.txt" "$out/l1-gs.txt"
+		"$out/qemu-cpu.log" "$out/l1-regs.txt" "$out/l1-gs.txt" "$out/l1-gs.first"
 	l1_run
 	elapsed=$(($(date +%s) - start))
 	tap() { # ok|"not ok" text
@@ -514,6 +522,10 @@ run_once() {
 			sed 's/^/#   /' "$out/l1.hang"
 			# and while neither level printed a byte (no CPU deaf)
 			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" | sed 's/^/#   /'
+		elif [ $rc -eq 126 ]; then
+			tap "not ok" "L1's CPUs kept to their own per-CPU areas # after 2 min without output, $(head -n 1 "$out/l1-gs.first")"
+			sed 's/^/#   /' "$out/l1.hang"
+			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" | sed 's/^/#   earlier: /'
 		elif [ $rc -eq 125 ]; then
 			tap "not ok" "L1's CPUs kept taking interrupts # after 2 min without output, $(head -n 1 "$out/l1.deaf")"
 			sed 's/^/#   /' "$out/l1.deaf" "$out/l1.hang"
@@ -614,7 +626,7 @@ l1_tr_astray() {
 # l1_gs_astray: a CPU of the hung L1 ran at CPL 0 on a GS base that is a
 # kernel address other than its per-CPU area (tools/lab/l1-gs).
 l1_gs_astray() {
-	grep -q 'is not its per-CPU area' "$out/l1-gs.txt" 2>/dev/null
+	grep -q 'is not its per-CPU area' "$out/l1-gs.txt" "$out/l1-gs.first" 2>/dev/null
 }
 
 # l1_kvm_stack_overflow: L1's console has a stack guard page hit by a
@@ -725,7 +737,7 @@ count_test_retries
 read -r failed n <"$out/counts"
 while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signature); do
 	for f in l1.log l2.log l1.out l2.out qemu.log verdict l1.watch l1-regs.txt l1.hang l1.deaf \
-		l1.probes l1-gs.txt qemu-cpu.log; do
+		l1.probes l1-gs.txt l1-gs.first qemu-cpu.log; do
 		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt$attempt-$f"
 	done
 	mkdir -p "$BUILD/lab"
