@@ -50,11 +50,10 @@
 struct xpv_alloc_pref __rcu *xpv_alloc_pref;
 
 static DEFINE_MUTEX(xpv_alloc_lock);
-static bool xpv_lists_ready;
 /*
- * The pnodes the preference table orders: the most any topology has had.
- * It never shrinks, since free blocks may still be listed on a pnode that
- * went, until the re-sort moves them.
+ * The pnodes the preference table orders: the most any topology has had,
+ * 0 until the lists are there.  It never shrinks, since free blocks may
+ * still be listed on a pnode that went, until the re-sort moves them.
  */
 static unsigned int xpv_nr_lists;
 /*
@@ -160,7 +159,6 @@ static int xpv_alloc_activate(void)
 		WRITE_ONCE(zone->xpv_free, f);
 		spin_unlock_irqrestore(&zone->lock, flags);
 	}
-	xpv_lists_ready = true;
 	pr_info("page allocator: lists for %u pnodes, %zu KiB per zone\n",
 		nr_lists, struct_size(f, pnode, nr_lists) >> 10);
 	return 0;
@@ -326,7 +324,7 @@ static void xpv_alloc_work_fn(struct work_struct *work)
 	if (!n)
 		return;
 	mutex_lock(&xpv_alloc_lock);
-	if (!xpv_lists_ready && xpv_alloc_activate()) {
+	if (!xpv_nr_lists && xpv_alloc_activate()) {
 		pr_warn("page allocator: no memory for the pnode lists\n");
 		mutex_unlock(&xpv_alloc_lock);
 		return;
