@@ -141,7 +141,9 @@ else
 	# each of its VM exits risks nested TCG's flakes, and the debug
 	# kernel's checks need no more (tools/lab/README.md)
 	lab_stage lab-debug-kvm-selftests kvm-selftests --set LAB_FUZZ_ROUNDS=500
-	lab_stage lab-debug-guest-topology guest-topology
+	# XPV's guest driver on the debug kernel; the xpv=off L2, which
+	# runs none of it, only in lab-guest-topology (GT_XPV_OFF=0)
+	lab_stage lab-debug-guest-topology guest-topology --set GT_XPV_OFF=0
 	lab_stage lab-debug-guest-alloc-stress guest-alloc-stress
 fi
 
