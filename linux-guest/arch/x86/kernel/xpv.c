@@ -103,6 +103,8 @@ static unsigned int xpv_retry_ms;
 static u64 xpv_host_seen;
 /* Changes the poll found before any notification did. */
 static atomic_long_t xpv_poll_found;
+/* A notification came and its work has not looked at the area yet. */
+static bool xpv_notified;
 /* Registered since the last area taken: its version need not be newer. */
 static bool xpv_fresh;
 static unsigned int xpv_republish_ms;
@@ -279,6 +281,7 @@ DEFINE_IDTENTRY_SYSVEC(sysvec_xpv_topology)
 {
 	apic_eoi();
 	count_vm_event(XPV_INTERRUPTS);
+	WRITE_ONCE(xpv_notified, true);
 	schedule_work(&xpv_work);
 }
 
@@ -518,6 +521,8 @@ static void xpv_work_fn(struct work_struct *work)
 	bool done;
 
 	mutex_lock(&xpv_lock);
+	/* a notification from here on queues this work again */
+	WRITE_ONCE(xpv_notified, false);
 	done = xpv_refresh();
 	if (done) {
 		xpv_retry_ms = 0;
@@ -545,7 +550,9 @@ static void xpv_retry_fn(struct work_struct *work)
  * Take a change whose notification was lost (see the top of this file):
  * the host is ahead of the last version looked at, and was already ahead
  * of that same version one poll ago.  A notification in flight gets its
- * work done well within a poll interval, so it is not counted as lost.
+ * work done well within a poll interval, so it is not counted as lost;
+ * nor is one that came but whose work is late (a busy or slow guest, its
+ * workqueue held up for a second): that work is on its way.
  */
 static void xpv_poll_fn(struct work_struct *work)
 {
@@ -562,7 +569,8 @@ static void xpv_poll_fn(struct work_struct *work)
 			behind_since = seen;
 		} else {
 			behind_since = U64_MAX;
-			atomic_long_inc(&xpv_poll_found);
+			if (!READ_ONCE(xpv_notified))
+				atomic_long_inc(&xpv_poll_found);
 			schedule_work(&xpv_work);
 		}
 	}
