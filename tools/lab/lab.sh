@@ -672,7 +672,7 @@ irq_if_clear() {
 # guest_death_named: the flake L1 named for the death of one of its
 # guests, by the trace of its shutdown (lab_death_named in lib.sh).
 guest_death_named() {
-	tr -d '\r' <"$out/l1.out" 2>/dev/null |
+	tr -d '\r' 2>/dev/null <"$out/l1.out" |
 		sed -n "s/.*'s death is the known TCG flake \(tcg-[a-z0-9-]*\) .*/\1/p" | sed -n 1p | grep .
 }
 
@@ -744,7 +744,7 @@ while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signat
 	{
 		grep '^not ok' "$out/attempt$attempt-verdict"
 		tr -d '\r' <"$out/attempt$attempt-l1.out" 2>/dev/null |
-			grep -E 'died|at its death|KVM ended|shut down|injected|kvm_inj_exception|stopped while booting'
+			grep -E 'died|at its death|KVM ended|shut down|injected|kvm_inj_exception|stopped while booting|known TCG flake'
 		# an L1 death is told in l1.watch, a CPU on another's GS base
 		# in l1-gs.txt
 		grep -h 'died\|at its death' "$out/attempt$attempt-l1.watch" 2>/dev/null

@@ -227,16 +227,19 @@ lab_l2_trace_shutdown() {
 		echo 1 >$_ev/kvm_userspace_exit/enable &&
 		echo 1 >$_ev/kvm_inj_exception/enable; } ||
 		lab_diag "cannot trace L2's shutdowns (kvm_exit, kvm_userspace_exit)"
+	# this L2's alone: an earlier guest's shutdown names no death of it
+	: >$LAB_TRACE/trace 2>/dev/null
 }
 
 # lab_vm_flake [WHO [MAP]]: the name of the TCG flake that ended the last
 # traced shutdown of L1's guest WHO (L2 by default, or a KVM selftest's
-# VM; its symbols in MAP), or fail.  tcg-exc-delivery: it shut down while an exception was
-# being delivered at an RIP in its own code: a #GP that KVM injected
-# (EXITINTINFO 0x80000b0d), or a page fault on an instruction fetch,
-# "not present" (0x80000b0e, error code 0x10), where the code is mapped
-# for good.  The test's IDT, GDT and stacks are set up once and never
-# change: the same delivery worked thousands of times before.
+# VM; its symbols in MAP), or fail.  tcg-exc-delivery: it shut down
+# while an exception was being delivered at an RIP in its own code: a
+# #GP that KVM injected (EXITINTINFO 0x80000b0d), or a page fault on an
+# instruction fetch, "not present" (0x80000b0e, error code 0x10), where
+# the code is mapped for good.  The test's IDT, GDT and stacks are set
+# up once and never change: the same delivery worked thousands of times
+# before.
 lab_vm_flake() {
 	_l=$(lab_l2_shutdowns "$@" | grep "saw .* shut down" | tail -n 1)
 	# the injected #GP in delivery was seen in selftests' VMs only

@@ -103,7 +103,10 @@ static unsigned int xpv_retry_ms;
 static u64 xpv_host_seen;
 /* Changes the poll found before any notification did. */
 static atomic_long_t xpv_poll_found;
-/* A notification came and its work has not looked at the area yet. */
+/*
+ * xpv_work is queued and has not looked at the area yet: a notification
+ * came, or the poll queued it.  Cleared by xpv_work under xpv_lock.
+ */
 static bool xpv_notified;
 /* Registered since the last area taken: its version need not be newer. */
 static bool xpv_fresh;
@@ -521,8 +524,13 @@ static void xpv_work_fn(struct work_struct *work)
 	bool done;
 
 	mutex_lock(&xpv_lock);
-	/* a notification from here on queues this work again */
-	WRITE_ONCE(xpv_notified, false);
+	/*
+	 * A notification from here on queues this work again.  The retry
+	 * (work == NULL) leaves the note of an xpv_work still queued.
+	 */
+	if (work)
+		/* the note is clear before the area is read */
+		smp_store_mb(xpv_notified, false);
 	done = xpv_refresh();
 	if (done) {
 		xpv_retry_ms = 0;
@@ -552,13 +560,18 @@ static void xpv_retry_fn(struct work_struct *work)
  * of that same version one poll ago.  A notification in flight gets its
  * work done well within a poll interval, so it is not counted as lost;
  * nor is one that came but whose work is late (a busy or slow guest, its
- * workqueue held up for a second): that work is on its way.
+ * workqueue held up for a second): that work is on its way.  The check
+ * runs under xpv_lock, which the work holds from clearing its note to
+ * taking the version, so it sees either the note or the version taken.
+ * A refresh the work has to retry (the host kept writing the area) can
+ * still be counted.
  */
 static void xpv_poll_fn(struct work_struct *work)
 {
 	static u64 behind_since = U64_MAX;
 	u64 host, seen;
 
+	mutex_lock(&xpv_lock);
 	/* Unregistered across suspend: the poll carries on after resume. */
 	if (READ_ONCE(xpv_registered)) {
 		host = le64_to_cpu(READ_ONCE(xpv_area->version));
@@ -571,9 +584,12 @@ static void xpv_poll_fn(struct work_struct *work)
 			behind_since = U64_MAX;
 			if (!READ_ONCE(xpv_notified))
 				atomic_long_inc(&xpv_poll_found);
+			/* late too, it is counted once */
+			WRITE_ONCE(xpv_notified, true);
 			schedule_work(&xpv_work);
 		}
 	}
+	mutex_unlock(&xpv_lock);
 	schedule_delayed_work(&xpv_poll_work, msecs_to_jiffies(XPV_POLL_MS));
 }
 
