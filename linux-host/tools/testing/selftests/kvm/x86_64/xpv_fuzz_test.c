@@ -245,6 +245,7 @@ static struct kvm_vm *vm;
 static struct kvm_vcpu *vcpus[MAX_VCPUS];
 static pid_t tids[MAX_VCPUS];
 static pthread_barrier_t all_synced;
+static int storm_over;		/* vCPUs that ended their MSR storm */
 static bool done;
 static int node_cpu[2];
 
@@ -268,6 +269,7 @@ static void *vcpu_thread(void *arg)
 		}
 		switch (get_ucall(v, &uc)) {
 		case UCALL_SYNC:
+			__atomic_add_fetch(&storm_over, 1, __ATOMIC_RELAXED);
 			pthread_barrier_wait(&all_synced);
 			break;
 		case UCALL_DONE:
@@ -351,14 +353,31 @@ static void start_vcpu(pthread_t *thread, int i)
 	pthread_create(thread, NULL, vcpu_thread, vcpus[i]);
 }
 
+/* One look at the area's version from the VMM: 1 if there was one. */
+static int sample_version(const struct kvm_xpv_header *h, uint64_t *last,
+			  unsigned long *backwards)
+{
+	struct kvm_xpv_header copy;
+
+	if (!xpv_host_copy(h, &copy, sizeof(copy)) ||
+	    copy.magic != KVM_XPV_MAGIC)
+		return 0;
+	if (copy.version < *last) {
+		ksft_print_msg("version %llu after %lu\n",
+			       (unsigned long long)copy.version, *last);
+		(*backwards)++;
+	}
+	*last = copy.version > *last ? copy.version : *last;
+	return 1;
+}
+
 static void test_msrs(void)
 {
 	const struct kvm_xpv_header *h;
 	pthread_t threads[MAX_VCPUS], mover, slots;
-	uint64_t last = 0, v, sum_taken[NR_MSRS] = {}, sum_refused[NR_MSRS] = {};
+	uint64_t last = 0, sum_taken[NR_MSRS] = {}, sum_refused[NR_MSRS] = {};
 	unsigned long samples = 0, backwards = 0;
 	void *moves, *cycles;
-	struct kvm_xpv_header copy;
 	int i, m;
 
 	vm = vm_create_with_vcpus(NR_VCPUS, guest_code, vcpus);
@@ -377,25 +396,25 @@ static void test_msrs(void)
 	pthread_create(&mover, NULL, mover_thread, NULL);
 	pthread_create(&slots, NULL, memslot_thread, NULL);
 
-	/* The area's version, as the VMM reads it, never goes backwards. */
-	for (i = 0; i < 400; i++) {
+	/*
+	 * The area's version, as the VMM reads it, never goes backwards:
+	 * sampled for as long as the storm lasts (it takes seconds to
+	 * minutes, by the host's speed), and once after it, when vCPU 0
+	 * has registered a valid area at XPV_GPA.  At most 10 minutes.
+	 */
+	for (i = 0; i < 400 ||
+	     (READ_ONCE(storm_over) < MAX_VCPUS && i < 120000); i++) {
 		if (i == 100) {
 			vcpus[NR_VCPUS] = vm_vcpu_add(vm, NR_VCPUS, guest_code);
 			start_vcpu(&threads[NR_VCPUS], NR_VCPUS);
 		}
-		if (xpv_host_copy(h, &copy, sizeof(copy)) &&
-		    copy.magic == KVM_XPV_MAGIC) {
-			v = copy.version;
-			backwards += v < last;
-			if (v < last)
-				ksft_print_msg("version %lu after %lu\n", v, last);
-			last = v > last ? v : last;
-			samples++;
-		}
+		samples += sample_version(h, &last, &backwards);
 		usleep(5000);
 	}
 	for (i = 0; i < MAX_VCPUS; i++)
 		pthread_join(threads[i], NULL);
+	ksft_print_msg("version sampled %lu times during the storm\n", samples);
+	samples += sample_version(h, &last, &backwards);
 	WRITE_ONCE(done, true);
 	pthread_join(mover, &moves);
 	pthread_join(slots, &cycles);
