@@ -89,7 +89,7 @@ stage rootfs -- "$TOP/ci/build-rootfs.sh"
 # lab_stage NAME SCENARIO [lab.sh options]: the scenario on the lab
 # kernel, or, in `make test-debug` (XPV_TEST=debug), on the debug one.
 lab_stage() {
-	local name=$1 scenario=$2 needs
+	local name=$1 scenario=$2 needs retries
 	shift 2
 	needs="$kstage qemu tools"
 	case $scenario in
@@ -100,8 +100,14 @@ lab_stage() {
 	guest-numactl) needs="$needs selftests numactl" ;;
 	guest-jemalloc) needs="$needs selftests jemalloc" ;;
 	esac
+	# A debug L2 dies of tcg-irq-if-clear while it boots far more often
+	# than a lab one (4 of 5 boots in one run, tools/lab/README.md): up
+	# to 4 retries of those named flakes on the debug kernel, each
+	# costing a boot or two.
+	retries=2
+	[ "$debug" = 0 ] || retries=4
 	# shellcheck disable=SC2086
-	stage "$name" $needs -- env XPV_DEBUG="$debug" XPV_LAB_RETRIES="$lab_retries" "$TOP/tools/lab/lab.sh" \
+	stage "$name" $needs -- env XPV_DEBUG="$debug" XPV_LAB_RETRIES="$retries" "$TOP/tools/lab/lab.sh" \
 		--out "$BUILD/lab/$name" "$@" "$scenario"
 }
 all_scenarios() { # PREFIX
@@ -124,21 +130,18 @@ all_scenarios() { # PREFIX
 }
 if [ "${XPV_TEST:-}" = debug ]; then
 	# every scenario on the debug kernel (KASAN, lockdep, DEBUG_VM)
-	kstage=kernel-debug debug=1 lab_retries=4
+	kstage=kernel-debug debug=1
 	stage kernel-debug -- env XPV_DEBUG=1 "$TOP/ci/build-linux.sh"
 	all_scenarios lab-debug-
 else
-	kstage=kernel debug=0 lab_retries=2
+	kstage=kernel debug=0
 	all_scenarios lab-
 	# The scenarios that exercise the host's publish path (also against
 	# a hostile guest: xpv_fuzz_test) and the guest's allocator, on the
 	# debug kernel too (KASAN, lockdep, DEBUG_VM, PROVE_RCU): any splat
 	# on either console fails them.  guest-alloc-stress covers what the
 	# debug guest-alloc did, and more (make test-debug runs them all).
-	# A debug L2 dies of tcg-irq-if-clear while it boots far more often
-	# than a lab one (4 of 5 boots in one run, tools/lab/README.md): up
-	# to 4 retries of those named flakes, each costing a boot or two.
-	kstage=kernel-debug debug=1 lab_retries=4
+	kstage=kernel-debug debug=1
 	stage kernel-debug -- env XPV_DEBUG=1 "$TOP/ci/build-linux.sh"
 	# the MSR storm of xpv_fuzz_test at 2000 values per MSR, not 10^4:
 	# each of its VM exits risks nested TCG's flakes, and the debug

@@ -669,11 +669,12 @@ irq_if_clear() {
 	return 1
 }
 
-# guest_death_named: the flake L1 named for the death of one of its
-# guests, by the trace of its shutdown (lab_death_named in lib.sh).
-guest_death_named() {
+# l1_named BEFORE AFTER: the first flake L1 named itself, in a line of
+# l1.out where BEFORE comes right before the name and AFTER right after
+# it (sed patterns); fails if there is none.
+l1_named() {
 	tr -d '\r' 2>/dev/null <"$out/l1.out" |
-		sed -n "s/.*'s death is the known TCG flake \(tcg-[a-z0-9-]*\) .*/\1/p" | sed -n 1p | grep .
+		sed -n "s/.*$1\(tcg-[a-z0-9-]*\)$2.*/\1/p" | sed -n 1p | grep .
 }
 
 # count_test_retries: the retries lab_ktap took in L1 (a test run again
@@ -704,7 +705,9 @@ flake_signature() {
 		echo tcg-vmrun-rip
 		return 0
 	fi
-	if guest_death_named; then
+	# the death of one of L1's guests, by the trace of its shutdown
+	# (lab_death_named in lib.sh)
+	if l1_named "'s death is the known TCG flake " ' '; then
 		return 0
 	fi
 	if l2_cpu_reset; then
@@ -719,11 +722,8 @@ flake_signature() {
 		echo tcg-l1-deaf
 		return 0
 	fi
-	local boot
-	boot=$(tr -d '\r' <"$out/l1.out" |
-		sed -n 's/.*L2 stopped while booting: ending this run (signature \(tcg-[a-z0-9-]*\)).*/\1/p' |
-		sed -n 1p)
-	[ -n "$boot" ] && echo "$boot"
+	# an L2 that died or hung while it booted (lab_l2_wait_line)
+	l1_named 'L2 stopped while booting: ending this run (signature ' ')'
 }
 # XPV_LAB_RETRIES: retries of named flakes (default 2; make test gives
 # the debug kernel's scenarios 4, tools/lab/README.md)
