@@ -100,10 +100,10 @@ lab_stage() {
 	guest-numactl) needs="$needs selftests numactl" ;;
 	guest-jemalloc) needs="$needs selftests jemalloc" ;;
 	esac
-	# A debug L2 dies of tcg-irq-if-clear while it boots far more often
-	# than a lab one (4 of 5 boots in one run, tools/lab/README.md): up
-	# to 4 retries of those named flakes on the debug kernel, each
-	# costing a boot or two.
+	# A debug L2 died of tcg-irq-if-clear while it booted far more often
+	# than a lab one (4 of 5 boots in one run, tools/lab/README.md) until
+	# patches/qemu 0006 removed its cause: the debug kernel keeps up to 4
+	# retries of named flakes until soaks show the rate without it.
 	retries=2
 	[ "$debug" = 0 ] || retries=4
 	# shellcheck disable=SC2086
