@@ -416,7 +416,7 @@ static void test_memory(unsigned long mib)
 	show_sched();
 	quiet("memory", p1 >= 0 ? p1 : here(), false);
 	list_pages();
-	printf("XPVSYNC numab listed memory %d\n", here());
+	printf("XPVSYNC numab listed memory %d\n", p1 >= 0 ? p1 : here());
 	fflush(stdout);
 }
 
