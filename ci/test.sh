@@ -100,12 +100,14 @@ lab_stage() {
 	guest-numactl) needs="$needs selftests numactl" ;;
 	guest-jemalloc) needs="$needs selftests jemalloc" ;;
 	esac
-	# A debug L2 died of tcg-irq-if-clear while it booted far more often
-	# than a lab one (4 of 5 boots in one run, tools/lab/README.md) until
-	# patches/qemu 0006 removed its cause: the debug kernel keeps up to 4
-	# retries of named flakes until soaks show the rate without it.
-	retries=2
-	[ "$debug" = 0 ] || retries=4
+	# Up to 4 retries of named flakes, on both kernels.  A debug L2 died
+	# of tcg-irq-if-clear while it booted far more often than a lab one
+	# (4 of 5 boots in one run) until patches/qemu 0006 removed its
+	# cause; guest-jemalloc's first attempts die of tcg-vmrun-rip (L1) in
+	# about half the runs on 2026-12-06 (tools/lab/README.md), where two
+	# retries would fail a run in about one in eight.  A retry costs
+	# only its attempt's time (under a minute for guest-jemalloc).
+	retries=4
 	# shellcheck disable=SC2086
 	stage "$name" $needs -- env XPV_DEBUG="$debug" XPV_LAB_RETRIES="$retries" "$TOP/tools/lab/lab.sh" \
 		--out "$BUILD/lab/$name" "$@" "$scenario"
