@@ -89,7 +89,7 @@ stage rootfs -- "$TOP/ci/build-rootfs.sh"
 # lab_stage NAME SCENARIO [lab.sh options]: the scenario on the lab
 # kernel, or, in `make test-debug` (XPV_TEST=debug), on the debug one.
 lab_stage() {
-	local name=$1 scenario=$2 needs retries
+	local name=$1 scenario=$2 needs
 	shift 2
 	needs="$kstage qemu tools"
 	case $scenario in
@@ -107,9 +107,8 @@ lab_stage() {
 	# about half the runs on 2026-12-06 (tools/lab/README.md), where two
 	# retries would fail a run in about one in eight.  A retry costs
 	# only its attempt's time (under a minute for guest-jemalloc).
-	retries=4
 	# shellcheck disable=SC2086
-	stage "$name" $needs -- env XPV_DEBUG="$debug" XPV_LAB_RETRIES="$retries" "$TOP/tools/lab/lab.sh" \
+	stage "$name" $needs -- env XPV_DEBUG="$debug" XPV_LAB_RETRIES=4 "$TOP/tools/lab/lab.sh" \
 		--out "$BUILD/lab/$name" "$@" "$scenario"
 }
 all_scenarios() { # PREFIX

@@ -726,7 +726,7 @@ flake_signature() {
 	l1_named 'L2 stopped while booting: ending this run (signature ' ')'
 }
 # XPV_LAB_RETRIES: retries of named flakes (default 2; make test gives
-# the debug kernel's scenarios 4, tools/lab/README.md)
+# every scenario 4, tools/lab/README.md)
 max_retries=${XPV_LAB_RETRIES:-2}
 [[ $max_retries =~ ^[0-9]$ ]] || die "XPV_LAB_RETRIES must be a number from 0 to 9, not '$max_retries'"
 attempt=1
