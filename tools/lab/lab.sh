@@ -340,6 +340,9 @@ qemu_cmd+=(-device virtio-serial-pci,id=labports
 # case its port fails).
 l1_done() { has 'XPVLAB done L1' "$out/l1.out" "$out/l1.log"; }
 
+# l2_stalled: L2's console (this attempt's) reported an RCU stall.
+l2_stalled() { has 'rcu: INFO: .*detected stalls' "$out/l2.log"; }
+
 # has ERE FILE...: a line of FILE... matches ERE (carriage returns
 # aside).  It reads every file to its end: a grep -q that stops at the
 # first match leaves the command writing to it with SIGPIPE, and under
@@ -377,8 +380,9 @@ output_size() {
 # (xpv-vmwatch reports and quits it) or the timeout (where L1's CPUs are
 # goes to l1.hang, then QEMU is killed).  Sets rc: QEMU's exit status,
 # 124 on the timeout, 125 when an L1 CPU went deaf (tools/lab/l1-deaf:
-# halted with an interrupt to deliver that QEMU never delivers; found
-# after two minutes in which neither level printed a byte).
+# halted with an interrupt to deliver that QEMU never delivers; looked
+# for after two minutes in which neither level printed a byte, and after
+# an RCU stall on L2's console).
 l1_run() {
 	local qpid wpid deadline done_at=
 	rm -f "$out/l1.qmp" "$out/l1-watch.qmp"
@@ -393,16 +397,29 @@ l1_run() {
 	# quiet since, and the last probe for a deaf CPU (see l1-deaf)
 	local size= cur quiet_since probed=0 now
 	quiet_since=$(date +%s)
+	probe_why=
 	while kill -0 $qpid 2>/dev/null; do
 		now=$(date +%s)
 		cur=$(output_size)
 		if [ "$cur" != "$size" ]; then
 			size=$cur
 			quiet_since=$now
-		elif [ $((now - quiet_since)) -ge 120 ] && [ $((now - probed)) -ge 60 ] &&
-			[ -z "$done_at" ]; then
-			# two minutes without a byte from either level: an L1 CPU
-			# that no interrupt wakes stops everything waiting on it
+		fi
+		# Two minutes without a byte from either level: an L1 CPU
+		# that no interrupt wakes stops everything waiting on it.  So
+		# does an RCU stall in L2: an L2 vCPU whose thread that L1 CPU
+		# should run never runs again, while L2's other vCPU prints
+		# (L1's init, seeing the stall, ends L2 after its hang report,
+		# but the deaf CPU stays deaf: the probe still finds it).
+		probe_why=
+		if [ $((now - probed)) -lt 60 ]; then
+			:	# a minute between probes
+		elif [ -z "$done_at" ] && [ $((now - quiet_since)) -ge 120 ]; then
+			probe_why="after 2 min without output"
+		elif l2_stalled; then
+			probe_why="after an RCU stall on L2's console"
+		fi
+		if [ -n "$probe_why" ]; then
 			probed=$now
 			if "$TOP/tools/lab/l1-deaf" "$out/l1.qmp" "$cpus" >"$out/l1.deaf" 2>&1; then
 				l1_stop_hung 1 5
@@ -418,9 +435,9 @@ l1_run() {
 				break
 			fi
 			# what each probe that found no deaf CPU saw, for the
-			# report of a run that then hangs (l1.probes)
+			# report of a run that then hangs or fails (l1.probes)
 			{
-				echo "after $((now - quiet_since)) s without output:"
+				echo "$probe_why ($((now - quiet_since)) s without output):"
 				sed 's/^/  /' "$out/l1.deaf"
 			} >>"$out/l1.probes"
 			rm -f "$out/l1.deaf"
@@ -523,11 +540,11 @@ run_once() {
 			# and while neither level printed a byte (no CPU deaf)
 			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" | sed 's/^/#   /'
 		elif [ $rc -eq 126 ]; then
-			tap "not ok" "L1's CPUs kept to their own per-CPU areas # after 2 min without output, $(head -n 1 "$out/l1-gs.first")"
+			tap "not ok" "L1's CPUs kept to their own per-CPU areas # $probe_why, $(head -n 1 "$out/l1-gs.first")"
 			sed 's/^/#   /' "$out/l1.hang"
 			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" | sed 's/^/#   earlier: /'
 		elif [ $rc -eq 125 ]; then
-			tap "not ok" "L1's CPUs kept taking interrupts # after 2 min without output, $(head -n 1 "$out/l1.deaf")"
+			tap "not ok" "L1's CPUs kept taking interrupts # $probe_why, $(head -n 1 "$out/l1.deaf")"
 			sed 's/^/#   /' "$out/l1.deaf" "$out/l1.hang"
 			# the silent minutes before, when no CPU was deaf yet
 			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" | sed 's/^/#   earlier: /'
@@ -535,6 +552,9 @@ run_once() {
 			tap ok "L1 ran its scenario to the end (${elapsed}s)"
 			[ -z "$death" ] || echo "$death" |
 				sed 's/^/# after its verdict was in (no check): /'
+			# an L2 that stalled, on L1 CPUs that were not deaf
+			[ ! -f "$out/l1.probes" ] || tail -n 25 "$out/l1.probes" |
+				sed 's/^/# L1 probed: /'
 		elif [ -n "$death" ]; then
 			tap "not ok" "L1 ran its scenario to the end # $(echo "$death" | head -n1)"
 			echo "$death" | sed 's/^/#   /'

@@ -335,7 +335,17 @@ lab_l2_threads() {
 	done
 }
 
+# lab_l2_stalled: L2's console reported an RCU stall, one of its CPUs
+# stopped for 21 s or more.  No healthy L2 prints one (its kernel-health
+# check fails on it), so the waits below stop there: the hang report is
+# taken while the CPU is still stuck, not minutes later.
+lab_l2_stalled() { grep -q 'rcu: INFO: .*detected stalls' /tmp/l2.log 2>/dev/null; }
+
+# lab_l2_ended: L2's QEMU exited, or L2 stalled.
+lab_l2_ended() { [ -f /tmp/l2.rc ] || lab_l2_stalled; }
+
 # lab_l2_wait: wait until L2's QEMU exits; fails unless it exited cleanly.
+# An RCU stall ends the wait too: L2 hangs, and its hang report says where.
 # An L2 that boots must reach its init within $LAB_L2_BOOT_TIMEOUT
 # seconds: a boot that hangs is told apart (and named, for the harness's
 # retry) from a scenario that runs long.
@@ -343,7 +353,14 @@ lab_l2_wait() {
 	if [ -f /tmp/l2.boots ]; then
 		lab_l2_wait_line "${LAB_L2_BOOT_TIMEOUT:-180}" 'XPVLAB # L2: up' || return 1
 	fi
-	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" test -f /tmp/l2.rc || return 1
+	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" lab_l2_ended || return 1
+	if [ ! -f /tmp/l2.rc ]; then
+		echo "L2's console reported an RCU stall: one of its CPUs stopped"
+		lab_l2_hang_report
+		[ -f /tmp/l2.rc ] || kill "$(lab_l2_pid)" 2>/dev/null
+		lab_l2_tail
+		return 1
+	fi
 	# how it ended, by its watcher (and, for a death, L1's traces of
 	# it): a death is no clean exit, although QEMU then exits with 0
 	# (the watcher quits it)
@@ -645,7 +662,7 @@ lab_l2_up() { grep -q "XPVLAB # L2: up" /tmp/l2.log /tmp/l2.out 2>/dev/null; }
 # of nested TCG, and waiting out SECONDS would only cost time.
 lab_l2_wait_line() {
 	_start=$(date +%s)
-	_deadline=$((_start + $1)) _heard=$_start _size=0
+	_deadline=$((_start + $1)) _heard=$_start _size=0 _looked=
 	until grep -q "$2" /tmp/l2.out 2>/dev/null; do
 		_now=$(date +%s)
 		if [ -f /tmp/l2.boots ] && [ -s /tmp/l2.log ] && ! lab_l2_up; then
@@ -656,11 +673,18 @@ lab_l2_wait_line() {
 				echo "L2's console said nothing for $((_now - _heard)) s while it booted"
 				_deadline=$_now
 			fi
-			# A CPU that stopped while others run: RCU says so
-			# after 21 s, and the console is not silent after.
-			if [ "$_deadline" != "$_now" ] &&
-				grep -q 'rcu: INFO: .*detected stalls' /tmp/l2.log; then
-				echo "L2's console reported an RCU stall while it booted"
+		fi
+		# A CPU that stopped while others run: RCU says so after
+		# 21 s, and the console is not silent after.
+		if [ "$_deadline" != "$_now" ] && [ "$_now" != "$_looked" ] &&
+			[ ! -f /tmp/l2.rc ]; then
+			_looked=$_now
+			if lab_l2_stalled; then
+				if lab_l2_up; then
+					echo "L2's console reported an RCU stall: one of its CPUs stopped"
+				else
+					echo "L2's console reported an RCU stall while it booted"
+				fi
 				_deadline=$_now
 			fi
 		fi
