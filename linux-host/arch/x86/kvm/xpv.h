@@ -54,7 +54,9 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu);
 void kvm_xpv_mem_request(struct kvm_vcpu *vcpu);
 void kvm_xpv_mem_invalidate(struct kvm *kvm, gfn_t start, gfn_t end);
 void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn);
-void kvm_xpv_mem_memslots_changed(struct kvm *kvm);
+void kvm_xpv_mem_memslots_changed(struct kvm *kvm,
+				  const struct kvm_memory_slot *old,
+				  const struct kvm_memory_slot *new);
 void kvm_xpv_mem_recount(struct kvm *kvm);
 
 /*
@@ -84,7 +86,9 @@ static inline void kvm_xpv_mem_invalidate(struct kvm *kvm, gfn_t start,
 					  gfn_t end) {}
 static inline void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn,
 				     kvm_pfn_t pfn) {}
-static inline void kvm_xpv_mem_memslots_changed(struct kvm *kvm) {}
+static inline void
+kvm_xpv_mem_memslots_changed(struct kvm *kvm, const struct kvm_memory_slot *old,
+			     const struct kvm_memory_slot *new) {}
 #endif
 
 #endif /* __ARCH_X86_KVM_XPV_H__ */

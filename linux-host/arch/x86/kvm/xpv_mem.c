@@ -18,7 +18,10 @@
  *    NUMA balancing, swap, THP collapse and balloon deflation all raise;
  *  - by the fault path, when the pfn KVM just learned sits on another
  *    node than the chunk's published one (first touch included);
- *  - all of them when the memslots change.
+ *  - when a memslot is created, deleted or moved, those of its old and
+ *    new ranges (a guest can cause memslot changes, through PCI BARs,
+ *    PAM or SMRAM: none costs a look at every chunk), and the chunks a
+ *    grown map adds.
  *
  * Marking happens in atomic context: it sets bits and arms a delayed work
  * (XPV_MEM_DELAY_MS), so a burst of migrations yields one update.  The
@@ -292,8 +295,23 @@ void kvm_xpv_mem_fault(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn)
 	spin_unlock(&x->mem_lock);
 }
 
-/* Memslots were created, deleted or moved: size the map again. */
-void kvm_xpv_mem_memslots_changed(struct kvm *kvm)
+/* Under mem_lock: the chunks of @slot (may be NULL) are dirty. */
+static void xpv_mem_mark_slot(struct kvm_xpv *x,
+			      const struct kvm_memory_slot *slot)
+{
+	if (slot && slot->npages)
+		xpv_mem_mark(x, slot->base_gfn / XPV_CHUNK_PAGES,
+			     (slot->base_gfn + slot->npages - 1) / XPV_CHUNK_PAGES);
+}
+
+/*
+ * A memslot was created (@old NULL), deleted (@new NULL) or moved: the
+ * chunks of both ranges are looked up again, and the publishing vCPU
+ * checks, under x->lock, whether the map's size changed with them.
+ */
+void kvm_xpv_mem_memslots_changed(struct kvm *kvm,
+				  const struct kvm_memory_slot *old,
+				  const struct kvm_memory_slot *new)
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
 
@@ -301,7 +319,9 @@ void kvm_xpv_mem_memslots_changed(struct kvm *kvm)
 		return;
 	spin_lock(&x->mem_lock);
 	if (!x->mem_dying) {
-		WRITE_ONCE(x->mem_resize, true);
+		xpv_mem_mark_slot(x, old);
+		xpv_mem_mark_slot(x, new);
+		WRITE_ONCE(x->mem_slots_changed, true);
 		queue_delayed_work(system_wq, &x->mem_work,
 				   msecs_to_jiffies(XPV_MEM_DELAY_MS));
 	}
@@ -464,9 +484,10 @@ static void xpv_mem_swap_state(struct kvm_xpv *x, struct xpv_mem_state *st,
 
 /*
  * Under x->lock: a map for the memslots as they are now, as far as the
- * area has room (kvm_xpv_area_chunks(): at most 8 Mi chunks).  Chunks keep
- * their pnode and present count; all are marked dirty, so the ones that
- * left a memslot read unknown and new ones get looked up.
+ * area has room (kvm_xpv_area_chunks(): at most 8 Mi chunks).  The chunks
+ * of the old map keep their state: pnode, present count, whether they
+ * wait to be looked up or rechecked (the memslot changes that led here
+ * marked theirs).  The new ones are looked up; with no old map, all are.
  */
 static int xpv_mem_resize(struct kvm *kvm)
 {
@@ -489,14 +510,21 @@ static int xpv_mem_resize(struct kvm *kvm)
 	}
 	keep = x->chunk_pnode ? min(chunks, x->map_chunks) : 0;
 	if (keep) {
+		/* Written under x->lock only, like the recheck bitmap. */
 		memcpy(st.map, x->chunk_pnode, keep * sizeof(*st.map));
 		memcpy(st.present, x->mem_present, keep * sizeof(*st.present));
+		memcpy(st.rechecks, x->mem_rechecks,
+		       keep * sizeof(*st.rechecks));
+		bitmap_copy(st.recheck, x->mem_recheck, keep);
 	}
 	for (i = keep; i < chunks; i++)
 		st.map[i] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN);
-	bitmap_fill(st.dirty, chunks);
 
 	spin_lock(&x->mem_lock);
+	/* Marked under mem_lock: no mark is lost between copy and swap. */
+	if (keep)
+		bitmap_copy(st.dirty, x->mem_dirty, keep);
+	bitmap_set(st.dirty, keep, chunks - keep);
 	xpv_mem_swap_state(x, &st, chunks);
 	spin_unlock(&x->mem_lock);
 	xpv_mem_retire_state(&st);
@@ -512,6 +540,7 @@ void kvm_xpv_mem_disable(struct kvm *kvm)
 	spin_lock(&x->mem_lock);
 	xpv_mem_swap_state(x, &st, 0);
 	x->mem_resize = false;
+	x->mem_slots_changed = false;
 	spin_unlock(&x->mem_lock);
 	memset(kvm->stat.xpv_pnode_bytes, 0, sizeof(kvm->stat.xpv_pnode_bytes));
 	/* The works only kick a vCPU, which finds nothing to do. */
@@ -612,17 +641,21 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 		spin_unlock(&x->mem_lock);
 	}
 	*nr_looked = looked;
+	kvm->stat.xpv_mem_lookups += looked;
 	return n;
 }
 
 /*
- * Registration, under x->lock: a map for the current memslots, every
- * chunk dirty, and one batch of them looked up now, so that the first
- * publish (kvm_xpv_publish_all(), next) is already right for a small VM.
- * A larger one's first publish has the pnodes known from an earlier
- * registration, unknown for the rest, and the rest comes in batches
- * through KVM_REQ_XPV_MEM: no registration looks up more than
- * XPV_MEM_BATCH chunks under the lock, whatever the guest's size.
+ * Registration, under x->lock: a map for the current memslots, and one
+ * batch of its dirty chunks looked up now, so that the first publish
+ * (kvm_xpv_publish_all(), next) is already right for a small VM.  The
+ * first registration marks every chunk dirty.  A registration again
+ * (the guest asks for the whole area) keeps the map, which tracking
+ * kept current meanwhile, and marks only the chunks a larger area adds.
+ * A larger VM's first publish has unknown for the chunks not looked up
+ * yet, and the rest comes in batches through KVM_REQ_XPV_MEM: no
+ * registration looks up more than XPV_MEM_BATCH chunks under the lock,
+ * whatever the guest's size.
  */
 int kvm_xpv_mem_enable(struct kvm_vcpu *vcpu)
 {
@@ -668,6 +701,12 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 			goto fail;
 		if (x->publishing)
 			goto out;	/* waits again */
+	}
+	/* The memslots changed: does the map still have the right size? */
+	if (READ_ONCE(x->mem_slots_changed)) {
+		WRITE_ONCE(x->mem_slots_changed, false);
+		if (kvm_xpv_area_chunks(kvm) != x->map_chunks)
+			WRITE_ONCE(x->mem_resize, true);
 	}
 	if (READ_ONCE(x->mem_resize)) {
 		WRITE_ONCE(x->mem_resize, false);

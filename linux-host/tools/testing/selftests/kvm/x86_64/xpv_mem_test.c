@@ -379,20 +379,39 @@ static void del_extra(int i)
 	munmap(extra_hva[i], EXTRA_CHUNKS * CHUNK);
 }
 
+/* Chunks holding memory whose pages KVM looked up, so far. */
+static uint64_t lookups(void)
+{
+	return vm_get_stat(vm, "xpv_mem_lookups");
+}
+
+/*
+ * A memslot change looks up the chunks of that memslot, not every chunk
+ * (a guest can cause memslot changes): far fewer lookups than the
+ * MEM_CHUNKS chunks of MEM_SLOT alone, which a rescan would look up.
+ * Chunks that a recent move left waiting for a recheck may be looked up
+ * meanwhile, a few at most.
+ */
+#define MEMSLOT_LOOKUPS_MAX	(MEM_CHUNKS / 2)
+
 static void test_memslots(void)
 {
 	uint16_t want[EXTRA_CHUNKS];
+	uint64_t l0, l1, l2, l3;
 	long ms0, ms1, ms2;
 	int i;
 
+	l0 = lookups();
 	add_extra(0, 1);
 	for (i = 0; i < EXTRA_CHUNKS; i++)
 		want[i] = 1;
 	ms0 = wait_map(EXTRA_GPA(0), EXTRA_CHUNKS, want);
+	l1 = lookups();
 	add_extra(1, 0);
 	for (i = 0; i < EXTRA_CHUNKS; i++)
 		want[i] = 0;
 	ms1 = wait_map(EXTRA_GPA(1), EXTRA_CHUNKS, want);
+	l2 = lookups();
 	ksft_print_msg("memslots added: node 1 slot right after %ld ms, node 0 slot after %ld ms\n",
 		       ms0, ms1);
 	ksft_test_result(ms0 >= 0 && ms1 >= 0,
@@ -405,9 +424,18 @@ static void test_memslots(void)
 	for (i = 0; i < EXTRA_CHUNKS; i++)
 		want[i] = 0;
 	ms1 = wait_map(EXTRA_GPA(1), EXTRA_CHUNKS, want);
+	l3 = lookups();
 	ksft_print_msg("memslot removed: its chunks unknown after %ld ms\n", ms2);
 	ksft_test_result(ms2 >= 0 && ms1 >= 0,
 			 "a removed memslot's chunks read unknown, the others stay\n");
+
+	ksft_print_msg("memslot changes: %lu, %lu, %lu chunks looked up (a rescan: %d+)\n",
+		       l1 - l0, l2 - l1, l3 - l2, MEM_CHUNKS);
+	ksft_test_result(l1 - l0 <= MEMSLOT_LOOKUPS_MAX &&
+			 l2 - l1 <= MEMSLOT_LOOKUPS_MAX &&
+			 l3 - l2 <= MEMSLOT_LOOKUPS_MAX,
+			 "a memslot change looks up its own chunks, not every chunk (at most %d)\n",
+			 MEMSLOT_LOOKUPS_MAX);
 }
 
 static void guest_idle(void)
@@ -499,7 +527,7 @@ int main(int argc, char *argv[])
 	signal(SIGALRM, timeout);
 	alarm(600);
 	sigaction(SIGUSR1, &sa, NULL);
-	ksft_set_plan(7);
+	ksft_set_plan(8);
 
 	kvm_pin_this_task_to_pcpu(xpv_node_cpu0(0));
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
@@ -519,9 +547,9 @@ int main(int argc, char *argv[])
 	test_memslots();
 	test_publisher_stopped(thread);
 
-	ksft_print_msg("stats: %lu memory updates, %lu chunks changed\n",
+	ksft_print_msg("stats: %lu memory updates, %lu chunks changed, %lu looked up\n",
 		       vm_get_stat(vm, "xpv_mem_updates"),
-		       vm_get_stat(vm, "xpv_mem_chunks"));
+		       vm_get_stat(vm, "xpv_mem_chunks"), lookups());
 	ksft_print_msg("stats: %lu notifications, %lu coalesced\n",
 		       vm_get_stat(vm, "xpv_notifications"),
 		       vm_get_stat(vm, "xpv_coalesced"));
