@@ -29,11 +29,12 @@
  * the area, then the last that served one.  Should that vCPU not run (the
  * VMM paused or unplugged it), the request goes on to the next vCPU
  * after XPV_MEM_RECHECK_MS, until every vCPU has it.  The vCPU that
- * serves it, in KVM_RUN (halted or not), looks up at most XPV_MEM_BATCH dirty
- * chunks with get_user_pages(FOLL_NOFAULT) (nothing is faulted in),
- * publishes the chunks whose pnode changed through the same
- * seq/version path as vCPU moves, notifies the guest (coalesced until
- * acknowledged) and asks for the next batch if chunks remain.
+ * serves it, in KVM_RUN (halted or not), looks up at most XPV_MEM_BATCH
+ * dirty chunks in the VMM's page tables (nothing is faulted in,
+ * referenced or marked accessed), publishes the chunks whose pnode
+ * changed through the same seq/version path as vCPU moves, notifies the
+ * guest (coalesced until acknowledged) and asks for the next batch if
+ * chunks remain.
  *
  * A chunk caught in the middle of a migration looks emptier than it is:
  * the pages being migrated are unmapped when the migration notifies and
@@ -47,8 +48,10 @@
  * to run the publishing vCPU and its batches; a chunk seen mid-migration
  * is right at most about twice the migration's duration later.
  */
+#include <linux/hugetlb.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/pagewalk.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -64,7 +67,6 @@
 #define XPV_MEM_RECHECKS	7	/* the last about 2 minutes after a loss */
 #define XPV_MEM_BATCH		28	/* chunks looked up per vCPU request */
 #define XPV_MEM_EMPTY_PER_LOOKUP 64	/* chunks in no memslot per lookup */
-#define XPV_GUP_BATCH		64	/* pages per get_user_pages() */
 
 static_assert(XPV_CHUNK_PAGES <= U16_MAX);	/* kvm_xpv.mem_present */
 /*
@@ -328,45 +330,105 @@ void kvm_xpv_mem_memslots_changed(struct kvm *kvm,
 	spin_unlock(&x->mem_lock);
 }
 
+/* Present pages per pnode, for a walk of the VMM's page tables. */
+struct xpv_count {
+	u32 *count;
+	unsigned long present;
+};
+
+static void xpv_count_add(struct xpv_count *c, struct page *page,
+			  unsigned long n)
+{
+	u16 p = xpv_node_pnode(page_to_nid(page));
+
+	c->present += n;
+	if (p != KVM_XPV_PNODE_UNKNOWN)
+		c->count[p] += n;
+}
+
 /*
- * Count the present pages of [hva, hva + n pages) per node, without
- * faulting anything in; mmap_lock held.  Not gup_fast: it refuses the
- * pages NUMA balancing has made PROT_NONE for its hinting faults, and on
- * a host with NUMA balancing that is much of an idle guest's memory.
- * (The pages found are marked accessed, as any GUP does.)  Returns the
- * number of pages present.
+ * Like /proc/PID/numa_maps: the page tables say where each present page
+ * is, under their lock, with no reference taken and nothing marked
+ * accessed.  Never-written memory maps the zero page, which
+ * vm_normal_page() does not return; PROT_NONE entries (NUMA balancing's
+ * hinting faults) are present.
+ */
+static int xpv_count_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
+			 struct mm_walk *walk)
+{
+	struct vm_area_struct *vma = walk->vma;
+	struct xpv_count *c = walk->private;
+	pte_t *start, *pte;
+	struct page *page;
+	spinlock_t *ptl;	/* the page table lock */
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (ptl) {
+		pmd_t val = pmdp_get(pmd);
+
+		page = pmd_present(val) ? vm_normal_page_pmd(vma, addr, val) :
+					  NULL;
+		if (page)
+			xpv_count_add(c, page, (end - addr) >> PAGE_SHIFT);
+		spin_unlock(ptl);
+		return 0;
+	}
+#endif
+	start = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (pte = start; addr != end; pte++, addr += PAGE_SIZE) {
+		pte_t val = ptep_get(pte);
+
+		page = pte_present(val) ? vm_normal_page(vma, addr, val) : NULL;
+		if (page)
+			xpv_count_add(c, page, 1);
+	}
+	pte_unmap_unlock(start, ptl);
+	return 0;
+}
+
+#ifdef CONFIG_HUGETLB_PAGE
+static int xpv_count_hugetlb(pte_t *ptep, unsigned long hmask,
+			     unsigned long addr, unsigned long end,
+			     struct mm_walk *walk)
+{
+	pte_t val = huge_ptep_get(walk->mm, addr, ptep);
+
+	if (pte_present(val))
+		xpv_count_add(walk->private, pte_page(val),
+			      (end - addr) >> PAGE_SHIFT);
+	return 0;
+}
+#else
+#define xpv_count_hugetlb NULL
+#endif
+
+static const struct mm_walk_ops xpv_count_ops = {
+	.pmd_entry = xpv_count_pmd,
+	.hugetlb_entry = xpv_count_hugetlb,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Count the present pages of [hva, hva + n pages) per node (@count),
+ * without faulting anything in; mmap_lock held.  Returns the number of
+ * pages present.  A page table walk rather than get_user_pages(): that
+ * would mark every page it finds accessed, which defeats the host's
+ * reclaim, and hold a reference to each for a moment, which makes a
+ * migration of that page retry.
  */
 static unsigned long xpv_count_pages(unsigned long hva, unsigned long n,
 				     u32 *count)
 {
-	struct page *pages[XPV_GUP_BATCH];
-	unsigned long present = 0;
-	int got, i, want;
-	u16 p;
+	struct xpv_count c = { .count = count };
 
-	while (n) {
-		want = min_t(unsigned long, n, XPV_GUP_BATCH);
-		got = get_user_pages(hva, want, FOLL_NOFAULT, pages);
-		if (got < 0)
-			got = 0;
-		for (i = 0; i < got; i++) {
-			struct folio *folio = page_folio(pages[i]);
-
-			/* Never-written memory all shares one zero page. */
-			if (!is_zero_folio(folio) && !is_huge_zero_folio(folio)) {
-				present++;
-				p = xpv_node_pnode(folio_nid(folio));
-				if (p != KVM_XPV_PNODE_UNKNOWN)
-					count[p]++;
-			}
-			put_page(pages[i]);
-		}
-		if (got < want)		/* page @got is not present: skip it */
-			got++;
-		hva += (unsigned long)got << PAGE_SHIFT;
-		n -= got;
-	}
-	return present;
+	walk_page_range(current->mm, hva, hva + (n << PAGE_SHIFT),
+			&xpv_count_ops, &c);
+	return c.present;
 }
 
 /*
@@ -593,7 +655,7 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 
 	*more = false;
 	*nr_looked = 0;
-	/* get_user_pages() walks current->mm: only the VM's process may look. */
+	/* The walk is of current->mm: only the VM's process may look. */
 	if (current->mm != kvm->mm)
 		return -EINVAL;
 	for (;;) {
