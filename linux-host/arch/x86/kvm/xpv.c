@@ -352,7 +352,8 @@ int kvm_xpv_publish_all(struct kvm_vcpu *vcpu)
 		return xpv_publish_wait(vcpu);
 
 	x->nr_chunks = kvm_xpv_area_chunks(kvm);
-	if (x->nr_chunks < chunks)
+	x->truncated = x->nr_chunks < chunks;
+	if (x->truncated)
 		flags |= KVM_XPV_F_CHUNKS_TRUNCATED;
 	kvm_xpv_mem_recount(kvm);
 

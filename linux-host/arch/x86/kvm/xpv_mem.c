@@ -309,7 +309,7 @@ static void xpv_mem_mark_slot(struct kvm_xpv *x,
 /*
  * A memslot was created (@old NULL), deleted (@new NULL) or moved: the
  * chunks of both ranges are looked up again, and the publishing vCPU
- * checks, under x->lock, whether the map's size changed with them.
+ * checks, under x->lock, whether the area's layout changed with them.
  */
 void kvm_xpv_mem_memslots_changed(struct kvm *kvm,
 				  const struct kvm_memory_slot *old,
@@ -347,11 +347,45 @@ static void xpv_count_add(struct xpv_count *c, struct page *page,
 }
 
 /*
+ * The page a leaf entry maps, or NULL: @normal, what vm_normal_page*()
+ * found, or for device memory (DAX, which they do not return) the page
+ * of @pfn.  The zero pages (never-written memory) are neither.
+ */
+static struct page *xpv_leaf_page(struct page *normal, bool devmap,
+				  unsigned long pfn)
+{
+	if (normal)
+		return normal;
+	return devmap && pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
+}
+
+/*
+ * A 1 GiB leaf (device DAX): count it, and keep the walk from going
+ * below, which would split the mapping (split_huge_pud()).
+ */
+static int xpv_count_pud(pud_t *pud, unsigned long addr, unsigned long end,
+			 struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* the page table lock */
+	pud_t val;
+
+	ptl = pud_trans_huge_lock(pud, walk->vma);
+	if (!ptl)
+		return 0;
+	val = pudp_get(pud);
+	if (pud_present(val) && pud_devmap(val) && pfn_valid(pud_pfn(val)))
+		xpv_count_add(walk->private, pfn_to_page(pud_pfn(val)),
+			      (end - addr) >> PAGE_SHIFT);
+	spin_unlock(ptl);
+	walk->action = ACTION_CONTINUE;
+	return 0;
+}
+
+/*
  * Like /proc/PID/numa_maps: the page tables say where each present page
  * is, under their lock, with no reference taken and nothing marked
- * accessed.  Never-written memory maps the zero page, which
- * vm_normal_page() does not return; PROT_NONE entries (NUMA balancing's
- * hinting faults) are present.
+ * accessed.  PROT_NONE entries (NUMA balancing's hinting faults) are
+ * present.
  */
 static int xpv_count_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 			 struct mm_walk *walk)
@@ -367,8 +401,9 @@ static int xpv_count_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 	if (ptl) {
 		pmd_t val = pmdp_get(pmd);
 
-		page = pmd_present(val) ? vm_normal_page_pmd(vma, addr, val) :
-					  NULL;
+		page = !pmd_present(val) ? NULL :
+		       xpv_leaf_page(vm_normal_page_pmd(vma, addr, val),
+				     pmd_devmap(val), pmd_pfn(val));
 		if (page)
 			xpv_count_add(c, page, (end - addr) >> PAGE_SHIFT);
 		spin_unlock(ptl);
@@ -383,7 +418,9 @@ static int xpv_count_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 	for (pte = start; addr != end; pte++, addr += PAGE_SIZE) {
 		pte_t val = ptep_get(pte);
 
-		page = pte_present(val) ? vm_normal_page(vma, addr, val) : NULL;
+		page = !pte_present(val) ? NULL :
+		       xpv_leaf_page(vm_normal_page(vma, addr, val),
+				     pte_devmap(val), pte_pfn(val));
 		if (page)
 			xpv_count_add(c, page, 1);
 	}
@@ -408,6 +445,7 @@ static int xpv_count_hugetlb(pte_t *ptep, unsigned long hmask,
 #endif
 
 static const struct mm_walk_ops xpv_count_ops = {
+	.pud_entry = xpv_count_pud,
 	.pmd_entry = xpv_count_pmd,
 	.hugetlb_entry = xpv_count_hugetlb,
 	.walk_lock = PGWALK_RDLOCK,
@@ -556,7 +594,12 @@ static int xpv_mem_resize(struct kvm *kvm)
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	u64 chunks = kvm_xpv_area_chunks(kvm), keep, i;
 	u64 n = max(chunks, 1ULL);
-	struct xpv_mem_state st = {
+	struct xpv_mem_state st;
+
+	/* The same size: nothing to do (a whole publish may follow). */
+	if (x->chunk_pnode && chunks == x->map_chunks)
+		return 0;
+	st = (struct xpv_mem_state) {
 		.map = kvmalloc_array(n, sizeof(*st.map), GFP_KERNEL_ACCOUNT),
 		.present = kvcalloc(n, sizeof(*st.present), GFP_KERNEL_ACCOUNT),
 		.rechecks = kvcalloc(n, sizeof(*st.rechecks),
@@ -577,7 +620,7 @@ static int xpv_mem_resize(struct kvm *kvm)
 		memcpy(st.present, x->mem_present, keep * sizeof(*st.present));
 		memcpy(st.rechecks, x->mem_rechecks,
 		       keep * sizeof(*st.rechecks));
-		bitmap_copy(st.recheck, x->mem_recheck, keep);
+		bitmap_copy_clear_tail(st.recheck, x->mem_recheck, keep);
 	}
 	for (i = keep; i < chunks; i++)
 		st.map[i] = cpu_to_le16(KVM_XPV_PNODE_UNKNOWN);
@@ -585,7 +628,7 @@ static int xpv_mem_resize(struct kvm *kvm)
 	spin_lock(&x->mem_lock);
 	/* Marked under mem_lock: no mark is lost between copy and swap. */
 	if (keep)
-		bitmap_copy(st.dirty, x->mem_dirty, keep);
+		bitmap_copy_clear_tail(st.dirty, x->mem_dirty, keep);
 	bitmap_set(st.dirty, keep, chunks - keep);
 	xpv_mem_swap_state(x, &st, chunks);
 	spin_unlock(&x->mem_lock);
@@ -740,6 +783,18 @@ int kvm_xpv_mem_enable(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/* Did the memslots change since the last look?  Clears the note. */
+static bool xpv_mem_take_slots_changed(struct kvm_xpv *x)
+{
+	bool changed;
+
+	spin_lock(&x->mem_lock);
+	changed = x->mem_slots_changed;
+	x->mem_slots_changed = false;
+	spin_unlock(&x->mem_lock);
+	return changed;
+}
+
 /* KVM_REQ_XPV_MEM, in the publishing vCPU's KVM_RUN. */
 void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 {
@@ -764,10 +819,15 @@ void kvm_xpv_mem_update(struct kvm_vcpu *vcpu)
 		if (x->publishing)
 			goto out;	/* waits again */
 	}
-	/* The memslots changed: does the map still have the right size? */
-	if (READ_ONCE(x->mem_slots_changed)) {
-		WRITE_ONCE(x->mem_slots_changed, false);
-		if (kvm_xpv_area_chunks(kvm) != x->map_chunks)
+	/*
+	 * The memslots changed: a map of another size, or an area whose
+	 * chunk count or truncation flag would change, is written whole.
+	 */
+	if (xpv_mem_take_slots_changed(x)) {
+		u64 chunks = kvm_xpv_area_chunks(kvm);
+
+		if (chunks != x->map_chunks || chunks != x->nr_chunks ||
+		    (kvm_xpv_guest_chunks(kvm) > chunks) != x->truncated)
 			WRITE_ONCE(x->mem_resize, true);
 	}
 	if (READ_ONCE(x->mem_resize)) {
