@@ -206,10 +206,14 @@ add_files() { # root spec...
 # and what keeps a death from counting as a TCG flake (here and in L1,
 # which gets it as $LAB_TROUBLE_RE).
 trouble_re='Kernel panic|BUG:|Oops|WARNING:|general protection fault|rcu: INFO|self-detected stall|Call Trace:'
+# An RCU stall report: one of the kernel's CPUs stopped for 21 s or more
+# (here and in L1, which gets it as $LAB_RCU_STALL_RE).
+rcu_stall_re='rcu: INFO: .*detected stalls'
 
 write_config() { # root level
 	cat >"$1/lab/config" <<EOF
 LAB_TROUBLE_RE='$trouble_re'
+LAB_RCU_STALL_RE='$rcu_stall_re'
 LAB_LEVEL=$2
 LAB_SCENARIO='$scname'
 LAB_INTERACTIVE=$interactive
@@ -341,7 +345,7 @@ qemu_cmd+=(-device virtio-serial-pci,id=labports
 l1_done() { has 'XPVLAB done L1' "$out/l1.out" "$out/l1.log"; }
 
 # l2_stalled: L2's console (this attempt's) reported an RCU stall.
-l2_stalled() { has 'rcu: INFO: .*detected stalls' "$out/l2.log"; }
+l2_stalled() { has "$rcu_stall_re" "$out/l2.log"; }
 
 # has ERE FILE...: a line of FILE... matches ERE (carriage returns
 # aside).  It reads every file to its end: a grep -q that stops at the

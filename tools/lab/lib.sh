@@ -325,6 +325,12 @@ lab_l2_hang_report() {
 	lab_l2_death | sed 's/^/  /'
 }
 
+# lab_l2_end_hung: the hang report of an L2 that hangs, then end it.
+lab_l2_end_hung() {
+	lab_l2_hang_report
+	[ -f /tmp/l2.rc ] || kill "$(lab_l2_pid)" 2>/dev/null
+}
+
 # lab_l2_threads: each thread of L2's QEMU, its state, the L1 CPU it last
 # ran on, and its stack in L1's kernel.
 lab_l2_threads() {
@@ -339,7 +345,7 @@ lab_l2_threads() {
 # stopped for 21 s or more.  No healthy L2 prints one (its kernel-health
 # check fails on it), so the waits below stop there: the hang report is
 # taken while the CPU is still stuck, not minutes later.
-lab_l2_stalled() { grep -q 'rcu: INFO: .*detected stalls' /tmp/l2.log 2>/dev/null; }
+lab_l2_stalled() { grep -q "$LAB_RCU_STALL_RE" /tmp/l2.log 2>/dev/null; }
 
 # lab_l2_ended: L2's QEMU exited, or L2 stalled.
 lab_l2_ended() { [ -f /tmp/l2.rc ] || lab_l2_stalled; }
@@ -356,8 +362,7 @@ lab_l2_wait() {
 	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" lab_l2_ended || return 1
 	if [ ! -f /tmp/l2.rc ]; then
 		echo "L2's console reported an RCU stall: one of its CPUs stopped"
-		lab_l2_hang_report
-		[ -f /tmp/l2.rc ] || kill "$(lab_l2_pid)" 2>/dev/null
+		lab_l2_end_hung
 		lab_l2_tail
 		return 1
 	fi
@@ -710,7 +715,7 @@ lab_l2_wait_line() {
 		fi
 		if [ "$_now" -ge "$_deadline" ]; then
 			echo "no '$2' from L2 (waited $((_now - _start)) s of $1)"
-			lab_l2_hang_report
+			lab_l2_end_hung
 			if ! lab_l2_up; then
 				# Its clock can stop under nested TCG: a flake.
 				echo "L2 stopped while booting: hung before its init ran"
@@ -718,7 +723,6 @@ lab_l2_wait_line() {
 			elif ! grep -q "XPVLAB # L2: up" /tmp/l2.out; then
 				echo "L2's init ran (its console says so), but its output port (/tmp/l2.out) carried nothing: see L2's console"
 			fi
-			[ -f /tmp/l2.rc ] || kill "$(lab_l2_pid)" 2>/dev/null
 			lab_l2_tail
 			return 1
 		fi
