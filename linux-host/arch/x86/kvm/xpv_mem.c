@@ -367,15 +367,17 @@ static int xpv_count_pud(pud_t *pud, unsigned long addr, unsigned long end,
 			 struct mm_walk *walk)
 {
 	spinlock_t *ptl;	/* the page table lock */
+	struct page *page;
 	pud_t val;
 
 	ptl = pud_trans_huge_lock(pud, walk->vma);
 	if (!ptl)
 		return 0;
 	val = pudp_get(pud);
-	if (pud_present(val) && pud_devmap(val) && pfn_valid(pud_pfn(val)))
-		xpv_count_add(walk->private, pfn_to_page(pud_pfn(val)),
-			      (end - addr) >> PAGE_SHIFT);
+	page = !pud_present(val) ? NULL :
+	       xpv_leaf_page(NULL, pud_devmap(val), pud_pfn(val));
+	if (page)
+		xpv_count_add(walk->private, page, (end - addr) >> PAGE_SHIFT);
 	spin_unlock(ptl);
 	walk->action = ACTION_CONTINUE;
 	return 0;
