@@ -2,13 +2,14 @@
 if grep -q 'xpv=off' /proc/cmdline; then
 	echo "XPVSYNC numab up"
 	lab_ktap xpv_numab_control /lab/kselftest/xpv_numab_test control 64
-elif grep -q 'numab=shared' /proc/cmdline; then
-	# 4 vCPUs, two on each pnode: the shared-memory test only.
+elif grep -q 'numab=pairs' /proc/cmdline; then
+	# 4 vCPUs, two on each pnode: follow the memory, shared memory.
 	lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
 	echo "XPVSYNC numab up"
 	striped() { [ "$(lab_pnode_kb 1)" -ge $((192 * 1024)) ]; }
 	lab_check "pnode 1 holds at least 192 MiB once L1 striped L2's RAM" \
 		lab_wait_for 300 striped
+	lab_ktap xpv_numab_memory /lab/kselftest/xpv_numab_test memory 64
 	lab_ktap xpv_numab_shared /lab/kselftest/xpv_numab_test shared 64
 	lab_check "no warning, BUG or oops in L2's kernel log" \
 		sh -c '! dmesg | grep -E "WARNING|BUG|Oops|corruption|Bad page"'
@@ -27,7 +28,6 @@ else
 		lab_ktap xpv_numab_vcpu /lab/kselftest/xpv_numab_test vcpu 32 180
 	else
 		lab_ktap xpv_numab_vcpu /lab/kselftest/xpv_numab_test vcpu 64
-		lab_ktap xpv_numab_memory /lab/kselftest/xpv_numab_test memory 64
 	fi
 	lab_ktap xpv_numab_churn /lab/kselftest/xpv_numab_test churn 32
 	lab_diag "after: numa_hint_faults $(vm numa_hint_faults), local $(vm numa_hint_faults_local), numa_pages_migrated $(vm numa_pages_migrated), pgmigrate_success $(vm pgmigrate_success)"

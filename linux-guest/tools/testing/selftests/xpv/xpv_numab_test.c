@@ -11,11 +11,12 @@
  *	SECONDS (default 60) for 95% of it to be on vCPU 0's new pnode, and
  *	prints the time that took.
  *   xpv_numab_test memory [MIB [SECONDS]]
- *	Follow the memory.  The test writes MIB MiB and asks the host to move
- *	it to the pnode the test is not running on, held there until the
- *	host has; then, unpinned, within SECONDS 95% of the buffer must be on
- *	the pnode the test runs on: the task went to its memory, or the
- *	memory came to the task.
+ *	Follow the memory, in a guest with two vCPUs on each pnode.  The
+ *	test writes MIB MiB and asks the host to move it to the pnode the
+ *	test is not running on, held there until the host has; then,
+ *	unpinned, within SECONDS 95% of the buffer must be on the pnode the
+ *	test runs on: the task went to its memory, or the memory came to the
+ *	task.
  *   xpv_numab_test churn [MIB]
  *	Two processes read MIB MiB each, unpinned, for 30 s while the host
  *	swaps the vCPUs' nodes as fast as it can: balancing must keep
@@ -25,9 +26,9 @@
  *	Shared memory, in a guest with two vCPUs on each pnode.  Two threads
  *	start on the vCPUs of different pnodes and each writes half of one
  *	buffer of MIB MiB there; then, unpinned, both read all of it.  Within
- *	SECONDS (default 120) they must be in one numa_group; the locality
- *	(of the pages each thread reads, the share on its pnode, averaged
- *	over the two) is printed, with the time it took to reach 90%.
+ *	SECONDS (default 180) they must be in one numa_group, and their
+ *	locality (of the pages each thread reads, the share on its pnode,
+ *	averaged over the two) must reach 90%; the time that took is printed.
  *   xpv_numab_test control [MIB]
  *	The control, in a guest without XPV: pinned to vCPU 0, the test
  *	writes MIB MiB, asks the host to move vCPU 0, reads the buffer for
@@ -37,28 +38,27 @@
  * The first two then read the buffer for 30 s more and list its pages for
  * the host to check where they really are.  For vcpu, the task must then
  * prefer its pnode, or none yet (placement runs at a hinting fault, and a
- * task whose pages are local may take none), fewer than 1% of the pages
- * may migrate in the 30 s, and the test must run on that pnode for 90% of
- * its passes (no ping-pong).  memory asks the same of the pages on the
- * pnode where the test and its memory met, and prints where the test ran:
- * with one vCPU per pnode, any other runnable task can get the unpinned
- * test pulled to the other pnode for a while (15% of its passes in one
- * run of four).  Cues to the host, on stdout:
+ * task whose pages are local may take none).  For both, fewer than 1% of
+ * the pages may migrate in the 30 s, and the test must run on the pnode
+ * where it and its memory met for 90% of its passes (no ping-pong).
+ * Cues to the host, on stdout:
  *   "XPVSYNC numab move-vcpu 0"	move vCPU 0 to the other host node
  *   XPVPAGES lines, "XPVSYNC numab move-pages P"
  *					move the listed pages to host node P
- *   "XPVSYNC numab apart"		vCPUs 0 and 1 back on different nodes
+ *   "XPVSYNC numab apart"		the vCPUs back where they started,
+ *					vCPU 0 and another on different nodes
  *   "XPVSYNC numab churn", "XPVSYNC numab churn-done"
  *					swap the vCPUs' nodes between the two
  *   XPVPAGES lines, "XPVSYNC numab listed vcpu|memory P"
  *					check that 95% of them are on node P
  *   XPVPAGES lines, "XPVSYNC numab listed shared P"
- *					check that 90% of them are on node P
+ *					check that 85% of them are on node P
  *   XPVPAGES lines, "XPVSYNC numab listed control"
  *					say where they are
  * The guest needs the lab's pnode ids (host node ids 0 and 1), vCPU 0 and
- * vCPU 1 on different pnodes at the start, free memory on both, and
- * kernel.numa_balancing left as XPV sets it.
+ * another vCPU on different pnodes at the start (vcpu, churn: vCPU 0 and
+ * vCPU 1), free memory on both, and kernel.numa_balancing left as XPV
+ * sets it.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -132,6 +132,34 @@ static int here(void)
 	return cpu_pnode(sched_getcpu(), nr_pnodes);
 }
 
+/* The CPUs of @pnode, or all of them (@pnode < 0). */
+static void pnode_cpus(int pnode, cpu_set_t *set)
+{
+	long cpu, nr = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(set);
+	for (cpu = 0; cpu < nr && cpu < CPU_SETSIZE; cpu++)
+		if (pnode < 0 || cpu_pnode(cpu, nr_pnodes) == pnode)
+			CPU_SET(cpu, set);
+}
+
+/*
+ * Two vCPUs on each pnode, or the test fails: with one, any other
+ * runnable task there justifies pulling the test to the other pnode.
+ */
+static void two_vcpus_each(void)
+{
+	cpu_set_t set;
+	int i;
+
+	for (i = 0; i < nr_pnodes; i++) {
+		pnode_cpus(i, &set);
+		if (CPU_COUNT(&set) < 2)
+			ksft_exit_fail_msg("pnode %d has %d vCPUs, 2 needed\n",
+					   i, CPU_COUNT(&set));
+	}
+}
+
 /* What the reads sum to: kept, so that they are not optimised away. */
 unsigned long sink;
 
@@ -165,11 +193,18 @@ static int vcpu0_left(int pnode)
 	return p >= 0 && p != pnode;
 }
 
+/* vCPU 0 and another vCPU are on different pnodes. */
 static int vcpus_apart(int unused)
 {
-	int p0 = cpu_pnode(0, nr_pnodes), p1 = cpu_pnode(1, nr_pnodes);
+	long cpu, nr = sysconf(_SC_NPROCESSORS_ONLN);
+	int p0 = cpu_pnode(0, nr_pnodes), p;
 
-	return p0 >= 0 && p1 >= 0 && p0 != p1;
+	for (cpu = 1; p0 >= 0 && cpu < nr; cpu++) {
+		p = cpu_pnode(cpu, nr_pnodes);
+		if (p >= 0 && p != p0)
+			return 1;
+	}
+	return 0;
 }
 
 static int buffer_on(int pnode)
@@ -237,11 +272,11 @@ static int follow(const char *what, double *secs, int *from)
  * the others (a page that left @p and came back, or one that moved
  * between other pnodes) count against the 1% allowed.  An unpinned task
  * whose pages are all local takes no more hinting faults, so nothing
- * may make @p its preferred pnode, and the idle balancer may still pull
- * it away for a while as it would upstream: 90% of the passes on @p are
- * asked when @passes, and printed always.
+ * may make @p its preferred pnode; with another idle vCPU on @p, the
+ * balancer has no reason to take it away for long: 90% of its passes
+ * must be on @p.
  */
-static void quiet(const char *what, int p, bool passes_too)
+static void quiet(const char *what, int p)
 {
 	long m0 = migrated(), m, arrived, extra;
 	unsigned long k0 = on_pnode(p), k, passes = 0, away = 0;
@@ -256,14 +291,6 @@ static void quiet(const char *what, int p, bool passes_too)
 	k = on_pnode(p);
 	arrived = k > k0 ? (long)(k - k0) : 0;
 	extra = m > arrived ? m - arrived : 0;
-	if (!passes_too) {
-		ksft_print_msg("%s: the test ran %lu of %lu passes off pnode %d\n",
-			       what, away, passes, p);
-		ksft_test_result(extra * 100 < (long)n && k * 100 >= n * 95,
-				 "%s: in the next %d s, %ld pages migrated, %ld of them the last of the buffer coming to pnode %d: %ld others (under %lu wanted), %lu of %lu pages there\n",
-				 what, QUIET_S, m, arrived, p, extra, n / 100, k, n);
-		return;
-	}
 	ksft_test_result(extra * 100 < (long)n && away * 10 <= passes &&
 			 k * 100 >= n * 95,
 			 "%s: in the next %d s, %ld pages migrated, %ld of them the last of the buffer coming to pnode %d: %ld others (under %lu wanted), the test ran %lu of %lu passes off pnode %d (10%% at most), %lu of %lu pages there\n",
@@ -364,7 +391,7 @@ static void test_vcpu(unsigned long mib)
 	ksft_test_result(p1 >= 0 && (preferred() == p1 || preferred() == -1),
 			 "the task prefers pnode %d or none yet (/proc/self/sched says %ld)\n",
 			 p1, preferred());
-	quiet("vcpu", p1 >= 0 ? p1 : cpu_pnode(0, nr_pnodes), true);
+	quiet("vcpu", p1 >= 0 ? p1 : cpu_pnode(0, nr_pnodes));
 	list_pages();
 	printf("XPVSYNC numab listed vcpu %d\n", cpu_pnode(0, nr_pnodes));
 	fflush(stdout);
@@ -376,6 +403,7 @@ static void test_memory(unsigned long mib)
 	double secs = 0;
 	int p, away, p1, from;
 
+	two_vcpus_each();
 	ksft_set_plan(4);
 	balancing_on();
 	printf("XPVSYNC numab apart\n");
@@ -414,7 +442,7 @@ static void test_memory(unsigned long mib)
 		printf("XPVNUMAB follow-memory seconds-to-95%% %.1f %s\n", secs,
 		       p1 == from ? "task-moved" : "memory-moved");
 	show_sched();
-	quiet("memory", p1 >= 0 ? p1 : here(), false);
+	quiet("memory", p1 >= 0 ? p1 : here());
 	list_pages();
 	printf("XPVSYNC numab listed memory %d\n", p1 >= 0 ? p1 : here());
 	fflush(stdout);
@@ -476,17 +504,6 @@ struct reader {
 static struct reader readers[2];
 static pthread_barrier_t written;
 static int stop_reading;
-
-/* The CPUs of @pnode, or all of them (@pnode < 0). */
-static void pnode_cpus(int pnode, cpu_set_t *set)
-{
-	long cpu, nr = sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(set);
-	for (cpu = 0; cpu < nr && cpu < CPU_SETSIZE; cpu++)
-		if (pnode < 0 || cpu_pnode(cpu, nr_pnodes) == pnode)
-			CPU_SET(cpu, set);
-}
 
 static void *shared_reader(void *arg)
 {
@@ -583,13 +600,8 @@ static void test_shared(unsigned long mib)
 
 	if (!k)
 		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
-	for (i = 0; i < 2; i++) {
-		pnode_cpus(i, &set);
-		if (CPU_COUNT(&set) < 2)
-			ksft_exit_fail_msg("pnode %d has %d vCPUs, 2 needed\n",
-					   i, CPU_COUNT(&set));
-	}
-	ksft_set_plan(3);
+	two_vcpus_each();
+	ksft_set_plan(4);
 	balancing_on();
 	map_buffer(mib);
 	pthread_barrier_init(&written, NULL, 3);
@@ -630,16 +642,15 @@ static void test_shared(unsigned long mib)
 			 "the two threads are in one numa_group (ids %ld and %ld)\n",
 			 g0, g1);
 	/*
-	 * Printed, not asserted yet: the group's pnode wins only once the
-	 * threads stay on it long enough for the group's faults there to
-	 * outweigh the rest, and in the lab that can take longer than the
-	 * bound (issue: "shared memory").
+	 * The group's pnode wins only once the threads stay on it long
+	 * enough for the group's faults there to outweigh the rest: 1 to
+	 * 95 s in seven lab runs, hence the bound of 180 s.
 	 */
+	ksft_test_result(secs >= 0,
+			 "their locality reached 90%% (%lu%% after %.1f s, bound %d s)\n",
+			 loc, secs >= 0 ? secs : now() - t0, bound_s);
 	if (secs >= 0)
 		printf("XPVNUMAB shared seconds-to-90%% %.1f\n", secs);
-	else
-		ksft_print_msg("shared: after %d s, %lu%% local (90%% not reached)\n",
-			       bound_s, loc);
 
 	/* Figures of the next QUIET_S, printed: no ping-pong is not asked yet. */
 	m0 = migrated();
@@ -694,7 +705,7 @@ int main(int argc, char **argv)
 	if (argc > 3)
 		bound_s = atoi(argv[3]);
 	else if (argc > 1 && !strcmp(argv[1], "shared"))
-		bound_s = 120;
+		bound_s = 180;
 
 	ksft_print_header();
 	psize = sysconf(_SC_PAGESIZE);
