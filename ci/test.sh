@@ -126,6 +126,7 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate
+	lab_stage "$1guest-hibernate" guest-hibernate
 	lab_stage "$1libvirt" libvirt
 	lab_stage "$1host-off" host-off --l1-append kvm.xpv=0
 }

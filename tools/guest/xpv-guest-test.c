@@ -11,6 +11,10 @@
  *                            the version goes up, poll() wakes, sysfs and
  *                            the vDSO report PNODE for CPU
  *   off                      XPV must be absent (booted with xpv=off)
+ *   inactive SINCE           XPV went inactive (the host took no
+ *                            registration at resume): the vDSO's version
+ *                            moved on from SINCE, no CPU has a pnode, and
+ *                            sysfs has no topology (ENODATA)
  *   bench [N]                N calls of xpv_version() through the vDSO
  *                            against N getppid() system calls
  */
@@ -184,6 +188,30 @@ static int cmd_off(void)
 	return failures;
 }
 
+static int cmd_inactive(uint64_t since)
+{
+	enum xpv_backend b = xpv_init(NULL);
+	unsigned int c, p;
+	uint64_t v;
+	int r;
+
+	result(b == XPV_BACKEND_VDSO, "the XPV vDSO is there (backend %s)",
+	       xpv_backend_name(b));
+	v = xpv_version();
+	result(v > since, "the version moved on from %" PRIu64 " (%" PRIu64 ")",
+	       since, v);
+	r = xpv_getnode(&c, &p);
+	result(r == -ENODEV, "xpv_getnode() says ENODEV (%d: %s)", r,
+	       strerror(-r));
+	r = xpv_nr_pnodes();
+	if (r >= 0)
+		result(0, "sysfs nr_pnodes fails with ENODATA (it reads %d)", r);
+	else
+		result(r == -ENODATA, "sysfs nr_pnodes fails with ENODATA (%s)",
+		       strerror(-r));
+	return failures;
+}
+
 static int cmd_bench(long n)
 {
 	double t, ns_vdso, ns_sys;
@@ -225,8 +253,10 @@ int main(int argc, char **argv)
 		return cmd_wait_move(atoi(argv[2]), atoi(argv[3]), atoi(argv[4])) ? 1 : 0;
 	if (argc == 2 && !strcmp(argv[1], "off"))
 		return cmd_off() ? 1 : 0;
+	if (argc == 3 && !strcmp(argv[1], "inactive"))
+		return cmd_inactive(strtoull(argv[2], NULL, 10)) ? 1 : 0;
 	if (argc >= 2 && !strcmp(argv[1], "bench"))
 		return cmd_bench(argc > 2 ? atol(argv[2]) : 10000000L);
-	fprintf(stderr, "usage: xpv-guest-test view | wait-move CPU PNODE SECS | off | bench [N]\n");
+	fprintf(stderr, "usage: xpv-guest-test view | wait-move CPU PNODE SECS | off | inactive SINCE | bench [N]\n");
 	return 2;
 }

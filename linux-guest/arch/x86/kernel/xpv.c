@@ -122,6 +122,8 @@ static void xpv_poll_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xpv_poll_work, xpv_poll_fn);
 static void xpv_republish_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xpv_republish_work, xpv_republish_fn);
+static void xpv_inactive_fn(struct work_struct *work);
+static DECLARE_WORK(xpv_inactive_work, xpv_inactive_fn);
 
 static int __init xpv_parse_cmdline(char *arg)
 {
@@ -362,7 +364,9 @@ static void xpv_update_vdso(const struct xpv_snapshot *s)
 				   s->cpu_pnode[cpu] : KVM_XPV_PNODE_UNKNOWN);
 		WRITE_ONCE(v->version, s->version);
 	} else {
-		n = 0;	/* the view is gone: no CPU has a pnode */
+		/* The view is gone: no CPU has a pnode, and that is news. */
+		n = 0;
+		WRITE_ONCE(v->version, v->version + 1);
 	}
 	WRITE_ONCE(v->nr_cpus, n);
 	/* The data before the even seq that tells the vDSO it is stable. */
@@ -475,6 +479,9 @@ static bool xpv_refresh(void)
 	s = xpv_area_build(xpv_copy, old);
 	if (!s)
 		return false;
+	/* After a spell without a view (xpv_inactive_fn()), go on from it. */
+	if (!old)
+		s->version = max(s->version, xpv_topology_version() + 1);
 
 	for_each_possible_cpu(cpu) {
 		if (!old || old->cpu_pnode[cpu] != s->cpu_pnode[cpu])
@@ -641,13 +648,41 @@ static int xpv_suspend(void *data)
 	return 0;
 }
 
+/*
+ * The host took no registration at resume: a hibernation image resumed in
+ * a VM without XPV, say.  Nothing will keep the view current, so drop
+ * it.  CPUs have no pnode, balancing turns off (unless the user chose),
+ * pnode policies and move_pages(MPOL_MF_PNODES) are refused, and the
+ * topology's sysfs files fail with ENODATA.  The allocator keeps its
+ * lists, and serves allocations from any.  The next resume registers
+ * again, and the versions go on.
+ */
+static void xpv_inactive_fn(struct work_struct *work)
+{
+	struct xpv_snapshot *old;
+	unsigned int cpu;
+
+	mutex_lock(&xpv_lock);
+	old = rcu_dereference_protected(xpv_snap, lockdep_is_held(&xpv_lock));
+	if (!READ_ONCE(xpv_registered) && old) {
+		for_each_possible_cpu(cpu)
+			WRITE_ONCE(per_cpu(xpv_pnode, cpu), NUMA_NO_NODE);
+		RCU_INIT_POINTER(xpv_snap, NULL);
+		kvfree_rcu(old, rcu);
+		numab_pnodes_changed(0);
+		pr_warn("inactive: the host took no registration at resume, no pnodes from now on\n");
+	}
+	mutex_unlock(&xpv_lock);
+}
+
 static void xpv_resume(void *data)
 {
 	/* The host may have changed; the registration notifies us. */
 	if (xpv_area && !READ_ONCE(xpv_registered) && xpv_register()) {
 		pr_warn("cannot register the topology area again after resume\n");
-		/* Nothing will keep the view current: stop showing it. */
+		/* Runtimes see it at once; the rest can sleep. */
 		xpv_update_vdso(NULL);
+		schedule_work(&xpv_inactive_work);
 	}
 }
 

@@ -17,7 +17,11 @@
 /* Tries before giving up on a page the kernel keeps rewriting. */
 #define XPV_VDSO_TRIES	64
 
-/* The guest topology version; 0 while XPV is not active. */
+/*
+ * The guest topology version; 0 until XPV is active.  It moves on when XPV
+ * goes inactive (at resume, the host took no registration), and
+ * __vdso_xpv_getnode() returns -ENODEV from then on.
+ */
 notrace u64 __vdso_xpv_version(void)
 {
 	return READ_ONCE(xpv_page.version);
