@@ -13,8 +13,9 @@
  *   off                      XPV must be absent (booted with xpv=off)
  *   inactive SINCE           XPV went inactive (the host took no
  *                            registration at resume): the vDSO's version
- *                            moved on from SINCE, no CPU has a pnode, and
- *                            sysfs has no topology (ENODATA)
+ *                            moved on from SINCE, no CPU has a pnode (vDSO
+ *                            and sysfs), and sysfs has no topology
+ *                            (ENODATA)
  *   bench [N]                N calls of xpv_version() through the vDSO
  *                            against N getppid() system calls
  */
@@ -192,6 +193,7 @@ static int cmd_inactive(uint64_t since)
 {
 	enum xpv_backend b = xpv_init(NULL);
 	unsigned int c, p;
+	char list[256];
 	uint64_t v;
 	int r;
 
@@ -203,6 +205,15 @@ static int cmd_inactive(uint64_t since)
 	r = xpv_getnode(&c, &p);
 	result(r == -ENODEV, "xpv_getnode() says ENODEV (%d: %s)", r,
 	       strerror(-r));
+	/* the kernel's side: every pnodeN/ there lists no CPU */
+	for (p = 0; p < XPV_MAX_PNODES; p++) {
+		r = xpv_pnode_cpulist(p, list, sizeof(list));
+		if (r == -ENOENT)
+			break;
+		result(!r && !list[0], "pnode%u lists no CPU (%s)", p,
+		       r ? strerror(-r) : list[0] ? list : "none");
+	}
+	result(p > 0, "XPV's sysfs still has its pnodeN directories (%u)", p);
 	r = xpv_nr_pnodes();
 	if (r >= 0)
 		result(0, "sysfs nr_pnodes fails with ENODATA (it reads %d)", r);

@@ -364,9 +364,10 @@ static void xpv_update_vdso(const struct xpv_snapshot *s)
 				   s->cpu_pnode[cpu] : KVM_XPV_PNODE_UNKNOWN);
 		WRITE_ONCE(v->version, s->version);
 	} else {
-		/* The view is gone: no CPU has a pnode, and that is news. */
+		/* A view that goes is news; none shown, none goes. */
+		if (v->nr_cpus)
+			WRITE_ONCE(v->version, v->version + 1);
 		n = 0;
-		WRITE_ONCE(v->version, v->version + 1);
 	}
 	WRITE_ONCE(v->nr_cpus, n);
 	/* The data before the even seq that tells the vDSO it is stable. */
@@ -376,6 +377,7 @@ static void xpv_update_vdso(const struct xpv_snapshot *s)
 }
 
 static void xpv_sysfs_update(const struct xpv_snapshot *s);
+static void xpv_sysfs_notify(void);
 
 static void xpv_report(const struct xpv_snapshot *s)
 {
@@ -451,6 +453,7 @@ static bool xpv_refresh(void)
 	unsigned int cpu, cpus_changed = 0;
 	unsigned long chunk, chunks_changed = 0;
 	const char *why;
+	bool back;
 	u32 len;
 
 	lockdep_assert_held(&xpv_lock);
@@ -479,9 +482,12 @@ static bool xpv_refresh(void)
 	s = xpv_area_build(xpv_copy, old);
 	if (!s)
 		return false;
-	/* After a spell without a view (xpv_inactive_fn()), go on from it. */
-	if (!old)
-		s->version = max(s->version, xpv_topology_version() + 1);
+	/*
+	 * Never a version the vDSO has shown: after a spell without a view
+	 * (xpv_inactive_fn()), or a resume that dropped it while this ran.
+	 */
+	back = !old && xpv_topology_version();
+	s->version = max(s->version, xpv_topology_version() + 1);
 
 	for_each_possible_cpu(cpu) {
 		if (!old || old->cpu_pnode[cpu] != s->cpu_pnode[cpu])
@@ -511,7 +517,8 @@ static bool xpv_refresh(void)
 		kvfree_rcu(old, rcu);
 	xpv_mm_topology_changed(chunks_changed);
 	numab_pnodes_changed(xpv_online_pnodes(s));
-	if (old && (cpus_changed || chunks_changed))
+	/* back from a spell without a view: the tasks' placement is old */
+	if ((old || back) && (cpus_changed || chunks_changed))
 		numab_topology_changed();
 ack:
 	/* The copy's version is one the host published, never a future one. */
@@ -652,10 +659,11 @@ static int xpv_suspend(void *data)
  * The host took no registration at resume: a hibernation image resumed in
  * a VM without XPV, say.  Nothing will keep the view current, so drop
  * it.  CPUs have no pnode, balancing turns off (unless the user chose),
- * pnode policies and move_pages(MPOL_MF_PNODES) are refused, and the
- * topology's sysfs files fail with ENODATA.  The allocator keeps its
- * lists, and serves allocations from any.  The next resume registers
- * again, and the versions go on.
+ * pnode policies and move_pages(MPOL_MF_PNODES) are refused, the
+ * topology's files at the sysfs root fail with ENODATA, and the pnodeN
+ * directories show no CPUs and no memory.  The allocator keeps its lists,
+ * and serves allocations from any.  The next resume registers again, and
+ * the versions go on.
  */
 static void xpv_inactive_fn(struct work_struct *work)
 {
@@ -668,9 +676,12 @@ static void xpv_inactive_fn(struct work_struct *work)
 		for_each_possible_cpu(cpu)
 			WRITE_ONCE(per_cpu(xpv_pnode, cpu), NUMA_NO_NODE);
 		RCU_INIT_POINTER(xpv_snap, NULL);
+		/* again: a refresh that was under way may have shown its view */
+		xpv_update_vdso(NULL);
+		xpv_sysfs_notify();
 		kvfree_rcu(old, rcu);
 		numab_pnodes_changed(0);
-		pr_warn("inactive: the host took no registration at resume, no pnodes from now on\n");
+		pr_warn("inactive: the host took no registration at resume, no pnodes until one does\n");
 	}
 	mutex_unlock(&xpv_lock);
 }
@@ -969,10 +980,24 @@ static void xpv_sysfs_init(void)
 		xpv_sysfs_ready = true;
 }
 
+/* Wake the pollers of version. */
+static void xpv_sysfs_notify(void)
+{
+	struct device *root;
+
+	if (!xpv_sysfs_ready)
+		return;
+	root = bus_get_dev_root(&xpv_subsys);
+	if (root) {
+		sysfs_notify(&root->kobj, NULL, "version");
+		put_device(root);
+	}
+}
+
 /* Under xpv_lock: pnodeN for each pnode, then wake version's pollers. */
 static void xpv_sysfs_update(const struct xpv_snapshot *s)
 {
-	struct device *dev, *root;
+	struct device *dev;
 
 	if (!xpv_sysfs_ready)
 		return;
@@ -991,9 +1016,5 @@ static void xpv_sysfs_update(const struct xpv_snapshot *s)
 		}
 		xpv_devices++;
 	}
-	root = bus_get_dev_root(&xpv_subsys);
-	if (root) {
-		sysfs_notify(&root->kobj, NULL, "version");
-		put_device(root);
-	}
+	xpv_sysfs_notify();
 }

@@ -12,11 +12,25 @@ disk="-drive file=$img,format=raw,if=virtio"
 xpv_cpu="$LAB_L2_CPU,kvm-xpv=on"
 plain_cpu=$LAB_L2_CPU
 
+# hib_off: L2 wrote its image and powered off, its script not ended.
+hib_off() {
+	lab_l2_wait || return 1
+	grep 'PM: .*Wrote .* kbytes\|PM: Image saving done' /tmp/l2.log | tr -d '\r'
+	grep -q 'PM: Image saving done' /tmp/l2.log || {
+		echo "no \"PM: Image saving done\" on L2's console"
+		return 1
+	}
+	! grep -q '^XPVLAB done L2' /tmp/l2.out || {
+		echo "L2's scenario ended: it did not hibernate"
+		return 1
+	}
+}
+
 lab_check "a 256 MiB disk for L2's swap" sh -c "rm -f $img && truncate -s 256M $img"
 LAB_L2_CPU=$xpv_cpu
 lab_l2_start_apart $disk
 lab_check "L2 hibernates (XPV on)" lab_l2_wait_line 600 '^XPVSYNC hib going 1'
-lab_check "L2 wrote its image and powered off" lab_l2_wait
+lab_check "L2 wrote its image and powered off" hib_off
 
 # The same L2, restored in a VM with XPV whose vCPUs' nodes are swapped.
 LAB_L2_APPEND="$LAB_L2_APPEND xpvhib=restore"
@@ -30,7 +44,7 @@ lab_check "pin vCPU 0 to node 1, vCPU 1 to node 0" hib_swapped
 lab_check "QMP: let L2 run" lab_wait_for 30 lab_qmp '{"execute":"cont"}'
 lab_check "L2 is restored, with XPV" lab_l2_wait_line 600 '^XPVSYNC hib back 1'
 lab_check "L2 hibernates again" lab_l2_wait_line 600 '^XPVSYNC hib going 2'
-lab_check "L2 wrote its image and powered off" lab_l2_wait
+lab_check "L2 wrote its image and powered off" hib_off
 
 # Restored in a VM without XPV: L1's KVM refuses the registration.
 LAB_L2_CPU=$plain_cpu

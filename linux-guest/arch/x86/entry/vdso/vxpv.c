@@ -20,7 +20,7 @@
 /*
  * The guest topology version; 0 until XPV is active.  It moves on when XPV
  * goes inactive (at resume, the host took no registration), and
- * __vdso_xpv_getnode() returns -ENODEV from then on.
+ * __vdso_xpv_getnode() returns -ENODEV until a later registration.
  */
 notrace u64 __vdso_xpv_version(void)
 {

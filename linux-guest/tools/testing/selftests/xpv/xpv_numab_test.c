@@ -409,7 +409,8 @@ static void test_memory(unsigned long mib)
 	printf("XPVSYNC numab apart\n");
 	fflush(stdout);
 	if (!wait_until(vcpus_apart, 0, CUE_S))
-		ksft_exit_fail_msg("vCPUs 0 and 1 still on one pnode after %d s\n", CUE_S);
+		ksft_exit_fail_msg("after %d s, every vCPU still on the pnode of vCPU 0 (%d)\n",
+				   CUE_S, cpu_pnode(0, nr_pnodes));
 	/*
 	 * Held on one vCPU until the host has moved the memory away: a
 	 * wakeup elsewhere in the meantime would move the task to its
