@@ -596,7 +596,6 @@ static void test_shared(unsigned long mib)
 	unsigned long *k = calloc(nr_pnodes, sizeof(*k)), loc = 0;
 	long g0 = -1, g1 = -1, m0;
 	double t0, secs = -1, last = 0;
-	cpu_set_t set;
 	int i, p = -1;
 
 	if (!k)
