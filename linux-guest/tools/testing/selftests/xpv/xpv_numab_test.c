@@ -38,9 +38,13 @@
  * The first two then read the buffer for 30 s more and list its pages for
  * the host to check where they really are.  For vcpu, the task must then
  * prefer its pnode, or none yet (placement runs at a hinting fault, and a
- * task whose pages are local may take none).  For both, fewer than 1% of
- * the pages may migrate in the 30 s, and the test must run on the pnode
- * where it and its memory met for 90% of its passes (no ping-pong).
+ * task whose pages are local may take none), fewer than 1% of the pages
+ * may migrate in the 30 s, and the test must run on that pnode for 90% of
+ * its passes (no ping-pong).  memory asks the same of the pages on the
+ * pnode where the test and its memory met, and prints where the test ran:
+ * a task that reached its memory before any hinting fault prefers no
+ * pnode, and the balancer may move it away for a while (914 of 2434
+ * passes in one run of four, with two vCPUs on each pnode).
  * Cues to the host, on stdout:
  *   "XPVSYNC numab move-vcpu 0"	move vCPU 0 to the other host node
  *   XPVPAGES lines, "XPVSYNC numab move-pages P"
@@ -272,11 +276,11 @@ static int follow(const char *what, double *secs, int *from)
  * the others (a page that left @p and came back, or one that moved
  * between other pnodes) count against the 1% allowed.  An unpinned task
  * whose pages are all local takes no more hinting faults, so nothing
- * may make @p its preferred pnode; with another idle vCPU on @p, the
- * balancer has no reason to take it away for long: 90% of its passes
- * must be on @p.
+ * may make @p its preferred pnode, and the balancer may still move it
+ * away for a while, even with another idle vCPU on @p: 90% of the passes
+ * on @p are asked when @passes_too, and printed always.
  */
-static void quiet(const char *what, int p)
+static void quiet(const char *what, int p, bool passes_too)
 {
 	long m0 = migrated(), m, arrived, extra;
 	unsigned long k0 = on_pnode(p), k, passes = 0, away = 0;
@@ -291,6 +295,14 @@ static void quiet(const char *what, int p)
 	k = on_pnode(p);
 	arrived = k > k0 ? (long)(k - k0) : 0;
 	extra = m > arrived ? m - arrived : 0;
+	if (!passes_too) {
+		ksft_print_msg("%s: the test ran %lu of %lu passes off pnode %d\n",
+			       what, away, passes, p);
+		ksft_test_result(extra * 100 < (long)n && k * 100 >= n * 95,
+				 "%s: in the next %d s, %ld pages migrated, %ld of them the last of the buffer coming to pnode %d: %ld others (under %lu wanted), %lu of %lu pages there\n",
+				 what, QUIET_S, m, arrived, p, extra, n / 100, k, n);
+		return;
+	}
 	ksft_test_result(extra * 100 < (long)n && away * 10 <= passes &&
 			 k * 100 >= n * 95,
 			 "%s: in the next %d s, %ld pages migrated, %ld of them the last of the buffer coming to pnode %d: %ld others (under %lu wanted), the test ran %lu of %lu passes off pnode %d (10%% at most), %lu of %lu pages there\n",
@@ -391,7 +403,7 @@ static void test_vcpu(unsigned long mib)
 	ksft_test_result(p1 >= 0 && (preferred() == p1 || preferred() == -1),
 			 "the task prefers pnode %d or none yet (/proc/self/sched says %ld)\n",
 			 p1, preferred());
-	quiet("vcpu", p1 >= 0 ? p1 : cpu_pnode(0, nr_pnodes));
+	quiet("vcpu", p1 >= 0 ? p1 : cpu_pnode(0, nr_pnodes), true);
 	list_pages();
 	printf("XPVSYNC numab listed vcpu %d\n", cpu_pnode(0, nr_pnodes));
 	fflush(stdout);
@@ -443,7 +455,7 @@ static void test_memory(unsigned long mib)
 		printf("XPVNUMAB follow-memory seconds-to-95%% %.1f %s\n", secs,
 		       p1 == from ? "task-moved" : "memory-moved");
 	show_sched();
-	quiet("memory", p1 >= 0 ? p1 : here());
+	quiet("memory", p1 >= 0 ? p1 : here(), false);
 	list_pages();
 	printf("XPVSYNC numab listed memory %d\n", p1 >= 0 ? p1 : here());
 	fflush(stdout);
