@@ -639,11 +639,12 @@ lab_l2_start_apart() {
 	lab_check "QMP: let L2 run" lab_wait_for 30 lab_qmp '{"execute":"cont"}'
 }
 
-# lab_l2_pin_apart: run L2's vCPU 0 on the first CPU of L1 node 0 and
-# vCPU 1 on that of node 1.
+# lab_l2_pin_apart [N0 N1]: run L2's vCPU 0 on the first CPU of L1 node
+# N0 (0) and vCPU 1 on that of node N1 (1).
+# shellcheck disable=SC2120 # scenarios pass the nodes
 lab_l2_pin_apart() {
-	taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 0)" &&
-		taskset -p -c "$(lab_node_cpu 1)" "$(lab_vcpu_tid 1)"
+	taskset -p -c "$(lab_node_cpu "${1:-0}")" "$(lab_vcpu_tid 0)" &&
+		taskset -p -c "$(lab_node_cpu "${2:-1}")" "$(lab_vcpu_tid 1)"
 }
 
 # lab_l2_tail: the end of this L2's console, once per L2 run, so a

@@ -36,11 +36,7 @@ lab_check "L2 wrote its image and powered off" hib_off
 LAB_L2_APPEND="$LAB_L2_APPEND xpvhib=restore"
 lab_l2_start -name l2,debug-threads=on -S $disk
 lab_check "L2's vCPU threads are up" lab_wait_for 60 lab_vcpu_tid 1
-hib_swapped() {
-	taskset -p -c "$(lab_node_cpu 1)" "$(lab_vcpu_tid 0)" &&
-		taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 1)"
-}
-lab_check "pin vCPU 0 to node 1, vCPU 1 to node 0" hib_swapped
+lab_check "pin vCPU 0 to node 1, vCPU 1 to node 0" lab_l2_pin_apart 1 0
 lab_check "QMP: let L2 run" lab_wait_for 30 lab_qmp '{"execute":"cont"}'
 lab_check "L2 is restored, with XPV" lab_l2_wait_line 600 '^XPVSYNC hib back 1'
 lab_check "L2 hibernates again" lab_l2_wait_line 600 '^XPVSYNC hib going 2'

@@ -1,25 +1,25 @@
 # L2 half of guest-numab (see l1.sh).
+# numab_up: XPV active, L1 told, and, once L1 striped L2's RAM, half of
+# it on pnode 1.
+numab_up() {
+	lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
+	echo "XPVSYNC numab up"
+	striped() { [ "$(lab_pnode_kb 1)" -ge $((192 * 1024)) ]; }
+	lab_check "pnode 1 holds at least 192 MiB once L1 striped L2's RAM" \
+		lab_wait_for 300 striped
+}
 if grep -q 'xpv=off' /proc/cmdline; then
 	echo "XPVSYNC numab up"
 	lab_ktap xpv_numab_control /lab/kselftest/xpv_numab_test control 64
 elif grep -q 'numab=pairs' /proc/cmdline; then
 	# 4 vCPUs, two on each pnode: follow the memory, shared memory.
-	lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
-	echo "XPVSYNC numab up"
-	striped() { [ "$(lab_pnode_kb 1)" -ge $((192 * 1024)) ]; }
-	lab_check "pnode 1 holds at least 192 MiB once L1 striped L2's RAM" \
-		lab_wait_for 300 striped
+	numab_up
 	lab_ktap xpv_numab_memory /lab/kselftest/xpv_numab_test memory 64
 	lab_ktap xpv_numab_shared /lab/kselftest/xpv_numab_test shared 64
 	lab_check "no warning, BUG or oops in L2's kernel log" \
 		sh -c '! dmesg | grep -E "WARNING|BUG|Oops|corruption|Bad page"'
 else
-	lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
-	echo "XPVSYNC numab up"
-	# L1's stripe puts half of L2's RAM on pnode 1.
-	striped() { [ "$(lab_pnode_kb 1)" -ge $((192 * 1024)) ]; }
-	lab_check "pnode 1 holds at least 192 MiB once L1 striped L2's RAM" \
-		lab_wait_for 300 striped
+	numab_up
 	lab_diag "pnode 0: MemTotal $(lab_pnode_kb 0) kB, pnode 1: $(lab_pnode_kb 1) kB"
 	vm() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
 	lab_diag "before: numa_hint_faults $(vm numa_hint_faults), local $(vm numa_hint_faults_local), numa_pages_migrated $(vm numa_pages_migrated)"
