@@ -39,7 +39,7 @@ help:
 	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
 	@echo "  make numactl    build numactl/libnuma with patches/numactl (CHECK=1: its tests)"
 	@echo "  make jemalloc   build jemalloc with patches/jemalloc (CHECK=1: its tests)"
-	@echo "  make rootfs     debootstrap the Debian root (libvirt) L1 mounts for some scenarios"
+	@echo "  make rootfs     debootstrap the Debian root (libvirt, workloads) L1 and L2 mount for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make fuzz       fuzz the guest's area parser in user space (RUNS=$(RUNS) inputs)"
 	@echo "  make series     export patches/ as git-format-patch series to build/series/"
@@ -129,12 +129,14 @@ lab: build
 		tools/lab/lab.sh --xpv $(XPV) $(LABOPTS) show; \
 	fi
 
-lab-run: build
+# The scenarios that mount the Debian root (an l1-rootfs or l2-rootfs file)
+ROOTFS_SCENARIOS := libvirt guest-debian
+lab-run: build $(if $(filter $(ROOTFS_SCENARIOS),$(SCENARIO)),rootfs)
 	@tools/lab/lab.sh $(LABOPTS) $(SCENARIO)
 
 # N runs of one scenario: its failure rate, the causes, the retries taken.
 N ?= 20
-lab-soak: build $(if $(filter libvirt,$(SCENARIO)),rootfs)
+lab-soak: build $(if $(filter $(ROOTFS_SCENARIOS),$(SCENARIO)),rootfs)
 	@ci/soak.sh $(SCENARIO) $(N) $(LABOPTS)
 
 test: deps

@@ -155,6 +155,18 @@ if [ -f "$scdir/l1-rootfs" ]; then
 	[ -f "$rootfs/.xpv-stamp" ] ||
 		die "scenario $scname needs the Debian root ${rootfs#"$BUILD"/}: run 'make rootfs'"
 fi
+# Its l2-rootfs names one for L2: lab.sh shares it into L1 as above, and
+# L1 shares it on into L2 under the same tag (LAB_L2_ROOTFS=1, lib.sh's
+# lab_l2_cmdline), where lab_rootfs_mount mounts it as in L1.
+l2_rootfs=0
+if [ -f "$scdir/l2-rootfs" ]; then
+	r=$BUILD/$(sed -n '/^[^#]/{p;q}' "$scdir/l2-rootfs")
+	[ -z "$rootfs" ] || [ "$rootfs" = "$r" ] ||
+		die "scenario $scname: its l1-rootfs and l2-rootfs name different roots; the lab shares one"
+	[ -f "$r/.xpv-stamp" ] ||
+		die "scenario $scname needs the Debian root ${r#"$BUILD"/}: run 'make rootfs'"
+	rootfs=$r l2_rootfs=1
+fi
 
 # The kernel's symbols (a build tree's System.map, beside arch/): the
 # death reports resolve RIPs with them.  Both levels boot with nokaslr.
@@ -226,6 +238,7 @@ LAB_L2_MEM=$l2_mem
 LAB_L2_CPU='$l2_cpu'
 LAB_L2_APPEND='$l2_append'
 LAB_L2_TIMEOUT=$l2_timeout
+LAB_L2_ROOTFS=$l2_rootfs
 LAB_XPV=$xpv
 LAB_MOVE=$move
 EOF
@@ -598,10 +611,11 @@ run_once() {
 #                      after its SHUTDOWN exit, a triple fault), and no
 #                      panic, oops, BUG or WARNING on L2's console: seen
 #                      with XPV off on both levels (tools/lab/README.md).
-#   tcg-vmrun-rip      L2 shut down (a triple fault, traced by L1) at an
-#                      RIP in __svm_vcpu_run, KVM's world switch, which
-#                      L2 never runs (it has no SVM): TCG ran L2 with
-#                      L1's RIP; or L1 triple-faulted with a CPU there.
+#   tcg-vmrun-rip      L2 shut down (a triple fault, traced by L1) or hung
+#                      (L1's samples of its CPUs) at an RIP in
+#                      __svm_vcpu_run, KVM's world switch, which L2 never
+#                      runs (it has no SVM): TCG ran L2 with L1's RIP; or
+#                      L1 triple-faulted with a CPU there.
 #                      Seen with XPV off in L2 (tools/lab/README.md).
 #   tcg-irq-if-clear   a console shows an interrupt taken by a context
 #                      whose RFLAGS had IF clear (the registers printed
@@ -674,9 +688,12 @@ l2_cpu_reset() {
 }
 
 # l2_at_world_switch: L2 shut down in __svm_vcpu_run (L1 traced it), or
-# L1 triple-faulted with a CPU there.
+# hung with a CPU there (L1's samples of its hung CPUs), or L1
+# triple-faulted with a CPU there.
 l2_at_world_switch() {
 	has "L1's KVM saw L2 shut down.*\\[__svm_vcpu_run\\+" "$out/l1.out" && return 0
+	has "L2 sample [0-9]*: CPU [0-9]* at RIP 0x[0-9a-f]* \\(__svm_vcpu_run\\+" "$out/l1.out" &&
+		return 0
 	grep -q 'Triple fault' "$out/qemu-cpu.log" 2>/dev/null &&
 		grep -q 'L1 at its death: CPU [0-9]* at RIP 0x[0-9a-f]* (__svm_vcpu_run+' "$out/l1.watch" 2>/dev/null
 }

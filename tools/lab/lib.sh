@@ -110,7 +110,16 @@ lab_l2_cmdline() {
 		-m "${LAB_L2_MEM}M" -nodefaults -no-reboot -display none \
 		-L /lab/fw -kernel "${LAB_L2_KERNEL:-/lab/bzImage}" -initrd /lab/l2.cpio \
 		-append "'console=ttyS0 panic=-1 nokaslr unknown_nmi_panic $LAB_L2_APPEND'" \
-		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off "$@"
+		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off \
+		"$(lab_l2_rootfs_args)" "$@"
+}
+
+# lab_l2_rootfs_args: with LAB_L2_ROOTFS=1 (a scenario's l2-rootfs), the
+# Debian root L1 got, shared on into L2 read-only under the same tag, for
+# L2's lab_rootfs_mount.  L1's mount without its binds (lab_rootfs_ro).
+lab_l2_rootfs_args() {
+	[ "${LAB_L2_ROOTFS:-0}" = 1 ] || return 0
+	echo "-virtfs local,path=$LAB_ROOTFS_RO,mount_tag=xpvroot,security_model=none,readonly=on"
 }
 
 # L2's kernel symbols, for the death and hang reports.
@@ -737,12 +746,21 @@ lab_l2_wait_line() {
 # virtio-9p; its daemons write to tmpfs copies of their directories.
 # L1's /proc, /sys, /dev, /tmp and /lab are the same inside it.
 LAB_ROOTFS=/debian
+LAB_ROOTFS_RO=/rootfs.ro
+
+# lab_rootfs_ro: mount the root as it came, once (a virtio-9p tag mounts
+# once), at $LAB_ROOTFS_RO.  L1 shares this mount, with nothing mounted
+# inside it, on into L2.
+lab_rootfs_ro() {
+	grep -q " $LAB_ROOTFS_RO 9p " /proc/mounts && return 0
+	mkdir -p $LAB_ROOTFS_RO &&
+		mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose xpvroot $LAB_ROOTFS_RO
+}
 
 # lab_rootfs_mount: mount it at $LAB_ROOTFS.
 lab_rootfs_mount() {
 	mkdir -p $LAB_ROOTFS /rootfs-rw || return 1
-	mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose xpvroot $LAB_ROOTFS ||
-		return 1
+	lab_rootfs_ro && mount --bind $LAB_ROOTFS_RO $LAB_ROOTFS || return 1
 	mount -t tmpfs rootfs-rw /rootfs-rw || return 1
 	for _d in run root var/tmp var/log var/lib/libvirt var/cache/libvirt etc/libvirt; do
 		mkdir -p /rootfs-rw/$_d &&
@@ -752,6 +770,8 @@ lab_rootfs_mount() {
 	for _d in proc sys dev dev/pts dev/shm tmp lab; do
 		mount --bind /$_d $LAB_ROOTFS/$_d || return 1
 	done
+	# for perf's tracepoints (a bind of /sys has none of its mounts)
+	mount -t tracefs tracefs $LAB_ROOTFS/sys/kernel/tracing
 }
 
 # lab_rootfs CMD...: run CMD in the Debian root, with a clean environment.
