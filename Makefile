@@ -36,6 +36,7 @@ help:
 	@echo "  make kernel-pristine  the same kernel without the series (benchmark baseline)"
 	@echo "  make qemu       build qemu-system-x86_64"
 	@echo "  make tools      build tools/ (host and static lab binaries)"
+	@echo "  make plugin     build the cost model's TCG plugin (build/tools/xpv-insn.so)"
 	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
 	@echo "  make numactl    build numactl/libnuma with patches/numactl (CHECK=1: its tests)"
 	@echo "  make jemalloc   build jemalloc with patches/jemalloc (CHECK=1: its tests)"
@@ -48,8 +49,13 @@ help:
 	@echo "  make lab-soak   run SCENARIO N=20 times: failure rate, causes, retries taken"
 	@echo "  make bench      benchmarks in the lab (not tests): the XPV vDSO read vs a syscall,"
 	@echo "                  memory updates, page faults, NUMA balancing vs the baselines,"
-	@echo "                  jemalloc's pnode arenas vs phycpu"
+	@echo "                  jemalloc's pnode arenas vs phycpu, instructions per page fault"
+	@echo "                  (cost: a TCG plugin counts them, XPV active/off/unpatched)"
 	@echo "                  (BENCH=name runs one; bench-numab plots to build/lab/bench-numab.png)"
+	@echo "  make eval       the evaluation matrix in the lab (tools/lab/scenarios/eval): XPV, static"
+	@echo "                  vNUMA, UMA with host balancing, interleave, first touch under vCPU load"
+	@echo "                  balancing; build/eval/<date>/{results.csv,report.md,*.png}"
+	@echo "                  (QUICK=1: three configurations, shorter; NPB_DIR=.../NPB3.4-OMP/bin)"
 	@echo "  make clean      remove build outputs (keeps sources and ccache)"
 	@echo "  make distclean  remove build/ entirely"
 	@echo
@@ -91,6 +97,10 @@ jemalloc: selftests
 tools: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools all
 
+# The cost model's TCG plugin, against the QEMU source's plugin header.
+plugin: qemu
+	@$(MAKE) -s -C tools O=$(BUILD)/tools QEMU_SRC=$(BUILD)/src/qemu plugin
+
 unit: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools test
 
@@ -116,7 +126,7 @@ check-series: series
 rootfs: deps
 	@ci/build-rootfs.sh
 
-build: kernel qemu tools selftests numactl jemalloc
+build: kernel qemu tools selftests numactl jemalloc plugin
 
 # make lab XPV=0: a plain KVM guest; MOVE=10: L1 swaps L2's vCPU nodes
 # every 10 s while you watch xpvtop in L2.
@@ -156,26 +166,38 @@ test-debug: deps
 # about 5 minutes each, so it gets 40 minutes instead of lab.sh's 15).
 # bench-jemalloc: jemalloc's malloc/free throughput, percpu_arena:pnode
 # against phycpu, in an XPV L2.
-BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault) bench-numab \
+# cost: the deterministic cost model (tools/eval/cost.sh): instructions
+# per page fault, XPV active, xpv=off and unpatched, counted by a TCG
+# plugin; per vDSO call and per getppid().
+BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault cost) bench-numab \
 	bench-jemalloc
 BENCH ?= $(BENCHES)
+PRISTINE := $(BUILD)/obj/linux-pristine/arch/x86/boot/bzImage
 
-bench: build $(if $(filter bench-pagefault,$(BENCH)),kernel-pristine)
+bench: build $(if $(filter bench-pagefault cost,$(BENCH)),kernel-pristine)
 	@mkdir -p $(BUILD)/lab; rc=0; \
-	[ "$(DEBUG)" != 1 ] || echo "bench: DEBUG=1: no bench-pagefault (its baseline has no debug options)"; \
+	[ "$(DEBUG)" != 1 ] || echo "bench: DEBUG=1: no bench-pagefault, no cost (their baseline has no debug options)"; \
 	for b in $(BENCH); do \
-		tools/lab/lab.sh $(LABOPTS) $$(case $$b in bench-numab) echo --timeout 2400 ;; esac) \
-			$$b >$(BUILD)/lab/$$b.out || rc=$$?; \
+		case $$b in \
+		cost) COST_OUT=$(BUILD)/lab/cost LABOPTS="$(LABOPTS)" tools/eval/cost.sh $(PRISTINE) \
+			>$(BUILD)/lab/$$b.out || rc=$$? ;; \
+		*) tools/lab/lab.sh $(LABOPTS) $$(case $$b in bench-numab) echo --timeout 2400 ;; esac) \
+			$$b >$(BUILD)/lab/$$b.out || rc=$$? ;; \
+		esac; \
 		cat $(BUILD)/lab/$$b.out; echo; \
 	done; \
 	for b in $(BENCH); do \
-		grep -h 'bench:' $(BUILD)/lab/$$b.out | sed "s/^# L[12]: bench:/$$b:/"; \
+		grep -h 'bench:\|^cost:' $(BUILD)/lab/$$b.out | sed "s/^# L[12]: bench:/$$b:/"; \
 	done; \
 	case " $(BENCH) " in *" bench-numab "*) \
 		tools/lab/numab-plot.sh $(BUILD)/lab/bench-numab.out \
 			$(BUILD)/lab/bench-numab.csv $(BUILD)/lab/bench-numab.png || rc=1 ;; \
 	esac; \
 	exit $$rc
+
+# make eval (tools/eval/eval.sh): QUICK=1, NPB_DIR=..., LABOPTS.
+eval: build rootfs
+	@QUICK="$(QUICK)" NPB_DIR="$(NPB_DIR)" LABOPTS="$(LABOPTS)" tools/eval/eval.sh
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tools $(BUILD)/lab $(BUILD)/series \
@@ -184,5 +206,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc tools unit fuzz series check-series build \
-	rootfs lab lab-run test bench clean distclean
+.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc tools plugin unit fuzz series check-series build \
+	rootfs lab lab-run test bench eval clean distclean

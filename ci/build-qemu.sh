@@ -17,6 +17,8 @@ CONFIGURE_ARGS=(
 	--target-list=x86_64-softmmu --disable-docs --disable-werror
 	--without-default-features --enable-kvm --enable-tcg --enable-numa
 	--enable-slirp --enable-virtfs --enable-attr --enable-cap-ng
+	# TCG plugins: the cost model's instruction counts (tools/insncount)
+	--enable-plugins
 )
 
 "$TOP/ci/src.sh" prepare qemu

@@ -23,9 +23,9 @@ PKGS=(
 	libvirt-daemon-system libvirt-daemon-system-sysv libvirt-clients
 	numactl
 	# The workloads of a Debian L2: stress-ng (its vm and stream
-	# stressors), perf 6.1 for the xpv and kvm tracepoints, OpenMP's
-	# runtime for NPB-shaped programs, and GNU time.
-	stress-ng linux-perf libgomp1 time
+	# stressors), perf 6.1 for the xpv and kvm tracepoints, the OpenMP
+	# and Fortran runtimes NPB-OMP programs link, and GNU time.
+	stress-ng linux-perf libgomp1 libgfortran5 time
 )
 DEST=$BUILD/rootfs/debian
 LOG=$BUILD/logs/rootfs.log

@@ -71,6 +71,7 @@ stage unit -- make -s -C "$TOP/tools" O="$BUILD/tools" test
 stage tools -- make -s -C "$TOP/tools" O="$BUILD/tools" all
 stage kernel -- "$TOP/ci/build-linux.sh"
 stage qemu -- "$TOP/ci/build-qemu.sh"
+stage plugin qemu -- make -s -C "$TOP/tools" O="$BUILD/tools" QEMU_SRC="$BUILD/src/qemu" plugin
 stage selftests kernel -- "$TOP/ci/build-selftests.sh"
 # numactl with patches/numactl, and its own test suite (make check)
 stage numactl selftests tools -- env CHECK=1 "$TOP/ci/build-numactl.sh"
@@ -145,6 +146,22 @@ if [ "${XPV_TEST:-}" = debug ]; then
 else
 	kstage=kernel debug=0
 	all_scenarios lab-
+	# The cost model (tools/eval/cost.sh): instructions per page fault,
+	# vDSO call and getppid() counted by the TCG plugin; each page-fault
+	# series must agree with its repeat within 1% (make bench BENCH=cost
+	# adds the unpatched kernel and the page-fault goal).
+	stage lab-cost kernel qemu tools plugin -- env COST_OUT="$BUILD/lab/lab-cost" \
+		XPV_LAB_RETRIES=4 "$TOP/tools/eval/cost.sh"
+	# make eval's smoke (tools/eval/eval.sh): QUICK=1 cut to two
+	# configurations (two L2 boots, not three: each boot risks nested
+	# TCG's flakes) and 10 s per workload, with the NPB stand-in
+	# (tools/eval/npb-standin): the CSV, report and plots (pngcheck.py),
+	# and NPB's verification read both ways (ft.S.x's failure must be
+	# reported as one).
+	stage lab-eval-smoke kernel qemu tools rootfs -- env QUICK=1 \
+		EVAL_CONFIGS="xpv firsttouch" EVAL_SECONDS=10 \
+		NPB_DIR="$TOP/tools/eval/npb-standin" NPB_XFAIL=ft.S.x \
+		EVAL_OUT="$BUILD/eval/test" XPV_LAB_RETRIES=4 "$TOP/tools/eval/eval.sh"
 	# The scenarios that exercise the host's publish path (also against
 	# a hostile guest: xpv_fuzz_test) and the guest's allocator, on the
 	# debug kernel too (KASAN, lockdep, DEBUG_VM, PROVE_RCU): any splat

@@ -26,6 +26,8 @@ Machine (L1, emulated by TCG):
                      options' overhead)
   --distance M       distance matrix, rows separated by ';' (default 10/20)
   --l1-append ARGS   extra L1 kernel command line (e.g. kvm.xpv=0)
+  --plugin SO        load TCG plugin SO into L1's QEMU; what it prints
+                     goes to qemu-cpu.log (the cost model's xpv-insn.so)
 L2 (started by L1's QEMU under KVM):
   --l2-cpus N        (default 2)     --l2-mem MIB   (default 512)
   --l2-cpu MODEL     L2's -cpu (default qemu64,kvm-steal-time=off; see
@@ -63,7 +65,7 @@ l1_script= l2_script=
 l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
 qemu=$BUILD/obj/qemu/qemu-system-x86_64
-sets=()
+sets=() plugin=
 timeout=900 timeout_set=0 l2_timeout=600 out= interactive=0 xpv=1 move=0
 if [ "${XPV_DEBUG:-0}" = 1 ]; then
 	kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
@@ -82,6 +84,7 @@ while [ $# -gt 0 ]; do
 	--l2-cpu) need "$@"; l2_cpu=$2; shift ;;
 	--l2-append) need "$@"; l2_append=$2; shift ;;
 	--l1-append) need "$@"; l1_extra=" $2"; shift ;;
+	--plugin) need "$@"; plugin=$2; shift ;;
 	--l1-script) need "$@"; l1_script=$2; shift ;;
 	--l2-script) need "$@"; l2_script=$2; shift ;;
 	--l1-file) need "$@"; l1_files+=("$2"); shift ;;
@@ -130,6 +133,7 @@ done
 [ "$l2_cpus" -ge 1 ] || die "--l2-cpus must be at least 1"
 [ -f "$kernel" ] || die "no kernel $kernel: run 'make kernel' (or give --kernel)"
 [ -x "$qemu" ] || die "no QEMU $qemu: run 'make qemu' (or give --qemu)"
+[ -z "$plugin" ] || [ -f "$plugin" ] || die "--plugin $plugin: no such file (make bench builds xpv-insn.so)"
 [ -z "$l1_script" ] || [ -f "$l1_script" ] || die "--l1-script $l1_script: no such file"
 [ -z "$l2_script" ] || [ -f "$l2_script" ] || die "--l2-script $l2_script: no such file"
 [ -f "${l1_script:-$scdir/l1.sh}" ] || die "scenario $scname has no l1.sh and no --l1-script was given"
@@ -337,7 +341,8 @@ fi
 qemu_cmd+=(-action reboot=shutdown,shutdown=pause,panic=pause -device pvpanic
 	-qmp "unix:$out/l1-watch.qmp,server=on,wait=off"
 	-qmp "unix:$out/l1.qmp,server=on,wait=off"
-	-d cpu_reset -D "$out/qemu-cpu.log")
+	-d "cpu_reset${plugin:+,plugin}" -D "$out/qemu-cpu.log")
+[ -z "$plugin" ] || qemu_cmd+=(-plugin "$plugin")
 echo "${qemu_cmd[*]}" >"$out/cmdline"
 vmwatch=$BUILD/tools/xpv-vmwatch
 [ -x "$vmwatch" ] || die "tools not built: run 'make tools'"

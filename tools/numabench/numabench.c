@@ -11,7 +11,9 @@
  *       the guest-physical address of each page (from
  *       /proc/self/pagemap) and the CPU the task runs on, in the shared
  *       memory of the guest's ivshmem-plain device.  Prints "XPVSYNC
- *       numabench TAG loaded" once the first sample is out.
+ *       numabench TAG loaded" once the first sample is out, and at the
+ *       end "numabench TAG: read N MiB in S s, R MiB/s" (its
+ *       throughput, reads after the first write).
  *
  * On the host, with the guest's QEMU process PID and the file SHM that
  * backs the ivshmem device:
@@ -23,6 +25,9 @@
  *   xpv-numabench memory PID SHM SECONDS [RANGE...]
  *       sample for 5 s, move the buffer's pages to the host node the
  *       task's vCPU is not on (t = 0), sample SECONDS more
+ *   xpv-numabench sample PID SHM SECONDS [RANGE...]
+ *       sample SECONDS from now (t = 0), moving nothing: what others
+ *       move meanwhile (make eval's vCPU load balancing)
  *
  * A RANGE GPA:SIZE:HVA says that SIZE bytes of guest RAM from GPA on are
  * at QEMU's virtual address HVA (QEMU's "gpa2hva"); without one, the
@@ -32,7 +37,8 @@
  * time in seconds from the move, the guest CPU the task ran on, the host
  * node of that vCPU's thread, the buffer's pages found, those on that
  * node (and their percentage), and those on host nodes 0 and 1.  The
- * end prints "reached 95% at T s" or "never reached 95%".  Exit status
+ * end prints "reached 95% at T s" or "never reached 95%" (after the
+ * move; with sample, from the start).  Exit status
  * 0 if the samples came, 1 on an error.
  */
 #define _GNU_SOURCE
@@ -186,6 +192,7 @@ static int load(int argc, char **argv)
 	unsigned long mib, n, i;
 	double end, next;
 	volatile uint64_t sum = 0;
+	double start, reads = 0;
 	struct sample *s;
 	size_t size;
 	cpu_set_t set;
@@ -224,15 +231,19 @@ static int load(int argc, char **argv)
 	publish(s, pagemap, buf, n);
 	printf("XPVSYNC numabench %s loaded\n", argv[2]);
 	fflush(stdout);
-	next = now() + SAMPLE_MS / 1000.0;
+	start = now();
+	next = start + SAMPLE_MS / 1000.0;
 	while (now() < end) {
 		for (i = 0; i < n * PAGE; i += 64)
 			sum += buf[i];
+		reads += mib;
 		if (now() >= next) {
 			publish(s, pagemap, buf, n);
 			next = now() + SAMPLE_MS / 1000.0;
 		}
 	}
+	printf("numabench %s: read %.0f MiB in %.1f s, %.1f MiB/s\n", argv[2],
+	       reads, now() - start, reads / (now() - start));
 	return 0;
 }
 
@@ -426,8 +437,11 @@ static void move_buffer_away(void)
 	       !vnode, on[!vnode], copy->cpu, vnode);
 }
 
-static int watch(int argc, char **argv, bool vcpu_move)
+enum move { MOVE_NONE, MOVE_VCPU, MOVE_MEMORY };
+
+static int watch(int argc, char **argv, enum move what)
 {
+	bool vcpu_move = what == MOVE_VCPU;
 	int vcpu = 0, node = -1, tid, vnode, argi = 4;
 	double move_at, end, next, t, reached = -1;
 	unsigned long on[2], found, local;
@@ -436,7 +450,7 @@ static int watch(int argc, char **argv, bool vcpu_move)
 
 	if (argc < (vcpu_move ? 7 : 5))
 		fail("usage: xpv-numabench vcpu PID SHM VCPU NODE SECONDS [RANGE...] | "
-		     "memory PID SHM SECONDS [RANGE...]");
+		     "memory|sample PID SHM SECONDS [RANGE...]");
 	qemu_pid = atoi(argv[2]);
 	shm = map_file(argv[3], &shm_size);
 	copy = malloc(shm_size);
@@ -457,8 +471,9 @@ static int watch(int argc, char **argv, bool vcpu_move)
 		fail("no sample from the guest in the shared memory");
 
 	printf("t,cpu,vcpu_node,pages,local,pct,node0,node1\n");
-	move_at = now() + BEFORE_S;
+	move_at = now() + (what == MOVE_NONE ? 0 : BEFORE_S);
 	end = move_at + seconds;
+	moved = what == MOVE_NONE;
 	next = now();
 	while ((t = now()) < end) {
 		if (!moved && t >= move_at) {
@@ -513,9 +528,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "vcpu"))
-		return watch(argc, argv, true);
+		return watch(argc, argv, MOVE_VCPU);
 	if (argc > 1 && !strcmp(argv[1], "memory"))
-		return watch(argc, argv, false);
-	fail("usage: xpv-numabench load|go|vcpu|memory ... (see the source's head)");
+		return watch(argc, argv, MOVE_MEMORY);
+	if (argc > 1 && !strcmp(argv[1], "sample"))
+		return watch(argc, argv, MOVE_NONE);
+	fail("usage: xpv-numabench load|go|vcpu|memory|sample ... (see the source's head)");
 	return 1;
 }

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cost.sh [PRISTINE-BZIMAGE]: the lab's deterministic cost model.  Runs
+# the cost scenario (tools/lab/scenarios/cost) with the TCG plugin
+# xpv-insn.so in L1's QEMU, pairs each series the plugin printed with
+# the name L1 gave it, and prints instructions per page fault, per
+# xpv_version() vDSO call and per getppid(), by median over 4096
+# samples.  Checks (TAP) that each configuration's two page-fault series
+# agree within 1%.  With the unpatched kernel's bzImage (make bench
+# builds it), also the page-fault goal: XPV off at 0.97 or more, XPV
+# active at 0.95 or more of the unpatched kernel's throughput, counted
+# in instructions (its instructions per fault / theirs).
+# Environment: COST_OUT (default build/lab/cost), LABOPTS.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$TOP/build
+out=${COST_OUT:-$BUILD/lab/cost}
+so=$BUILD/tools/xpv-insn.so
+[ -f "$so" ] || { echo "cost: no $so: run 'make plugin'" >&2; exit 2; }
+files=()
+[ $# = 0 ] || files=(--l1-file "$1:/lab/bzImage.pristine")
+
+rc=0
+# shellcheck disable=SC2086
+"$TOP/tools/lab/lab.sh" --out "$out" --plugin "$so" "${files[@]}" ${LABOPTS:-} cost |
+	tee "$out.log" || rc=1
+
+mapfile -t names < <(tr -d '\r' <"$out.log" | sed -n 's/.*cost-series: //p')
+mapfile -t series < <(sed -n 's/^xpv-insn: series [0-9]* //p' "$out/qemu-cpu.log" 2>/dev/null)
+if [ "${#names[@]}" != "${#series[@]}" ] || [ "${#names[@]}" = 0 ]; then
+	echo "not ok - cost: L1 named ${#names[@]} series, the plugin printed ${#series[@]} (qemu-cpu.log)"
+	exit 1
+fi
+echo "ok - cost: the plugin printed the ${#series[@]} series L1 named"
+
+# median CONFIG MODE [K]: the median of the K-th (1st) such series.
+median() {
+	local i k=0
+	for i in "${!names[@]}"; do
+		[ "${names[$i]}" = "$1 $2" ] || continue
+		k=$((k + 1))
+		[ "$k" = "${3:-1}" ] || continue
+		echo "${series[$i]}" | awk '{ for (j = 1; j < NF; j++) if ($j == "median") print $(j + 1) }'
+		return
+	done
+}
+echo "# instructions, median of 4096 samples (q1, q3 in cost's log):"
+for i in "${!names[@]}"; do echo "#   ${names[$i]}: ${series[$i]}"; done
+for c in active off pristine; do
+	a=$(median $c fault 1) b=$(median $c fault 2)
+	[ -n "$a" ] || continue
+	if [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d * 100 <= (a < b ? a : b)) }'; then
+		echo "ok - cost: $c: the two page-fault series agree within 1% ($a and $b instructions)"
+	else
+		echo "not ok - cost: $c: the two page-fault series agree within 1% # $a and ${b:-none} instructions"
+		rc=1
+	fi
+done
+p=$(median pristine fault)
+x=$(median active fault)
+o=$(median off fault)
+echo "cost: instructions per page fault: XPV active ${x:-?}, xpv=off ${o:-?}, unpatched ${p:-not run}"
+echo "cost: instructions per call: xpv_version() $(median active vdso), getppid() (XPV active) $(median active getppid)"
+if [ -n "$p" ] && [ -n "$x" ] && [ -n "$o" ]; then
+	awk -v p="$p" -v x="$x" -v o="$o" 'BEGIN {
+		printf "cost: page-fault throughput in instructions, relative to the unpatched kernel: XPV active %.3f (goal 0.95), xpv=off %.3f (goal 0.97)\n", p / x, p / o
+		printf "cost: goal %s\n", (p / x >= 0.95 && p / o >= 0.97) ? "met" : "missed" }'
+fi
+exit $rc

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xpv-insncount: the code paths of the lab's cost model, between the
+ * markers the xpv-insn TCG plugin counts (plugin.c), on guest CPU 0.
+ *
+ *   xpv-insncount fault SAMPLES     a write to a fresh anonymous page:
+ *                                   the page fault, the allocation
+ *   xpv-insncount vdso SAMPLES      xpv_version(), the vDSO read (libxpv)
+ *   xpv-insncount getppid SAMPLES   getppid(), a system call, for scale
+ *
+ * Each sample is one window (start marker, the code, end marker); after
+ * SAMPLES of them comes the end-of-series marker.  Prints "XPVSYNC
+ * insncount MODE done SAMPLES" at the end.  Without the plugin the
+ * markers are no-ops and nothing is counted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "xpv.h"
+
+#define PAGE		4096UL
+#define WARM_ROUNDS	2
+
+/* The markers (plugin.c): xchg %bx,%bx; xchg %cx,%cx; xchg %dx,%dx. */
+#define MARK_START()	asm volatile(".byte 0x66, 0x87, 0xdb" ::: "memory")
+#define MARK_END()	asm volatile(".byte 0x66, 0x87, 0xc9" ::: "memory")
+#define MARK_SERIES()	asm volatile(".byte 0x66, 0x87, 0xd2" ::: "memory")
+
+static void die(const char *what)
+{
+	fprintf(stderr, "xpv-insncount: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static char *map(unsigned long n)
+{
+	char *p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	/* one page per fault: no transparent huge page */
+	if (madvise(p, n * PAGE, MADV_NOHUGEPAGE))
+		die("madvise");
+	return p;
+}
+
+static void faults(unsigned long n)
+{
+	unsigned long i, r;
+	char *p;
+
+	/*
+	 * Warm-up: the guest's allocator hands out the frames just freed,
+	 * which the host has backed and mapped by now, so the measured
+	 * faults exit to the host only by chance (outliers).
+	 */
+	for (r = 0; r < WARM_ROUNDS; r++) {
+		p = map(n);
+		for (i = 0; i < n; i++)
+			p[i * PAGE] = 1;
+		munmap(p, n * PAGE);
+	}
+	p = map(n);
+	for (i = 0; i < n; i++) {
+		MARK_START();
+		*(volatile char *)(p + i * PAGE) = 1;
+		MARK_END();
+	}
+	MARK_SERIES();
+	munmap(p, n * PAGE);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n, i;
+	volatile uint64_t v = 0;
+	cpu_set_t set;
+
+	if (argc != 3 || !(n = strtoul(argv[2], NULL, 0)) || n > (1UL << 20)) {
+		fprintf(stderr, "usage: xpv-insncount fault|vdso|getppid SAMPLES (1..1048576)\n");
+		return 2;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+	if (!strcmp(argv[1], "fault")) {
+		faults(n);
+	} else if (!strcmp(argv[1], "vdso")) {
+		enum xpv_backend b = xpv_init(NULL);
+
+		if (b != XPV_BACKEND_VDSO) {
+			fprintf(stderr, "xpv-insncount: no XPV vDSO here (libxpv: %s)\n",
+				xpv_backend_name(b));
+			return 1;
+		}
+		for (i = 0; i < n; i++) {
+			MARK_START();
+			v += xpv_version();
+			MARK_END();
+		}
+		MARK_SERIES();
+	} else if (!strcmp(argv[1], "getppid")) {
+		for (i = 0; i < n; i++) {
+			MARK_START();
+			v += syscall(SYS_getppid);
+			MARK_END();
+		}
+		MARK_SERIES();
+	} else {
+		fprintf(stderr, "xpv-insncount: no mode '%s'\n", argv[1]);
+		return 2;
+	}
+	printf("XPVSYNC insncount %s done %lu\n", argv[1], n);
+	return 0;
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xpv-insn: a QEMU TCG plugin that counts the instructions a guest
+ * retires between two markers, for the lab's deterministic cost model
+ * (make bench BENCH=bench-cost).  Nested TCG's times swing by 20%; the
+ * instructions of a code path do not.
+ *
+ * The markers are architectural no-ops that compilers never emit:
+ *   xchg %bx,%bx (66 87 db)   start a window on this vCPU
+ *   xchg %cx,%cx (66 87 c9)   end it: its count joins the series
+ *   xchg %dx,%dx (66 87 d2)   end the series: print it, start another
+ * A program in the guest (xpv-insncount) puts a start and an end marker
+ * around the code it measures, once per sample.  A window counts every
+ * instruction the vCPU executed in between, at any level: whatever the
+ * vCPU did besides (an interrupt, a VM exit to the host's KVM) makes
+ * that sample an outlier, so each series is summed up by its median and
+ * quartiles over many samples, which repeat to the instruction.
+ *
+ * Counting is per translation block, at its entry; a marker in the
+ * middle of a block corrects for the block's instructions after it.  A
+ * block cut short by an exception counts in full, and its rest again
+ * when it resumes: a fixed few instructions per fault, the same in every
+ * run.
+ *
+ * Output (QEMU's log, -d plugin -D FILE), one line per series:
+ *   xpv-insn: series N samples S median M q1 Q1 q3 Q3 min A max B
+ */
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qemu-plugin.h>
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+#define MAX_VCPUS	64
+#define MAX_SAMPLES	(1 << 20)
+
+enum marker { M_NONE, M_START, M_END, M_SERIES };
+
+static const uint8_t marks[][3] = {
+	[M_START] = { 0x66, 0x87, 0xdb },
+	[M_END] = { 0x66, 0x87, 0xc9 },
+	[M_SERIES] = { 0x66, 0x87, 0xd2 },
+};
+
+/* Each vCPU's counter is written by that vCPU's thread only. */
+static struct vcpu {
+	uint64_t count;
+	uint64_t start;
+	int open;
+} vcpus[MAX_VCPUS];
+
+/* The series, shared: samples come from any vCPU. */
+static GMutex lock;
+static uint64_t *samples;
+static unsigned long nr_samples, series;
+
+static int cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_series(void)
+{
+	unsigned long n = nr_samples;
+	g_autofree char *line = NULL;
+
+	if (!n)
+		return;
+	qsort(samples, n, sizeof(*samples), cmp);
+	line = g_strdup_printf("xpv-insn: series %lu samples %lu median %" PRIu64
+			       " q1 %" PRIu64 " q3 %" PRIu64 " min %" PRIu64
+			       " max %" PRIu64 "\n", series, n, samples[n / 2],
+			       samples[n / 4], samples[3 * n / 4], samples[0],
+			       samples[n - 1]);
+	qemu_plugin_outs(line);
+	series++;
+	nr_samples = 0;
+}
+
+static void tb_exec(unsigned int vcpu, void *udata)
+{
+	if (vcpu < MAX_VCPUS)
+		vcpus[vcpu].count += (uintptr_t)udata;
+}
+
+/* udata: the marker in the low byte, the block's instructions after it
+ * above. */
+static void marker_exec(unsigned int vcpu, void *udata)
+{
+	uintptr_t u = (uintptr_t)udata;
+	struct vcpu *v;
+	uint64_t now;
+
+	if (vcpu >= MAX_VCPUS)
+		return;
+	v = &vcpus[vcpu];
+	now = v->count - (u >> 8);
+	switch (u & 0xff) {
+	case M_START:
+		v->start = now;
+		v->open = 1;
+		break;
+	case M_END:
+		if (!v->open)
+			break;
+		v->open = 0;
+		g_mutex_lock(&lock);
+		if (nr_samples < MAX_SAMPLES)
+			samples[nr_samples++] = now - v->start;
+		g_mutex_unlock(&lock);
+		break;
+	case M_SERIES:
+		g_mutex_lock(&lock);
+		print_series();
+		g_mutex_unlock(&lock);
+		break;
+	}
+}
+
+static enum marker marker_of(struct qemu_plugin_insn *insn)
+{
+	const uint8_t *b = qemu_plugin_insn_data(insn);
+	enum marker m;
+
+	if (qemu_plugin_insn_size(insn) != 3)
+		return M_NONE;
+	for (m = M_START; m <= M_SERIES; m++)
+		if (!memcmp(b, marks[m], 3))
+			return m;
+	return M_NONE;
+}
+
+static void tb_trans(qemu_plugin_id_t id G_GNUC_UNUSED, struct qemu_plugin_tb *tb)
+{
+	size_t n = qemu_plugin_tb_n_insns(tb), i;
+
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS,
+					     (void *)(uintptr_t)n);
+	for (i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		enum marker m = marker_of(insn);
+
+		if (m != M_NONE)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, marker_exec,
+				QEMU_PLUGIN_CB_NO_REGS,
+				(void *)(((uintptr_t)(n - 1 - i) << 8) | m));
+	}
+}
+
+static void at_exit(qemu_plugin_id_t id G_GNUC_UNUSED, void *p G_GNUC_UNUSED)
+{
+	g_mutex_lock(&lock);
+	print_series();
+	g_mutex_unlock(&lock);
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
+					   const qemu_info_t *info,
+					   int argc G_GNUC_UNUSED,
+					   char **argv G_GNUC_UNUSED)
+{
+	if (info->system_emulation && info->system.max_vcpus > MAX_VCPUS) {
+		fprintf(stderr, "xpv-insn: at most %d vCPUs\n", MAX_VCPUS);
+		return -1;
+	}
+	samples = g_new(uint64_t, MAX_SAMPLES);
+	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+	return 0;
+}

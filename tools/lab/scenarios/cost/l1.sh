@@ -1,0 +1,32 @@
+# The lab's deterministic cost model (make bench BENCH=cost, and make
+# test's lab-cost, both through tools/eval/cost.sh, which loads the TCG
+# plugin xpv-insn.so into L1's QEMU and reads what it counted).  In L2,
+# xpv-insncount runs each code path 4096 times between the plugin's
+# markers: a page fault on a fresh page (twice: the two series must
+# agree within 1%), the xpv_version() vDSO call, getppid().  L2 boots
+# with XPV active, then with xpv=off, then (when make bench gave L1
+# /lab/bzImage.pristine) the unpatched kernel.  L1 names each series the
+# plugin printed, in order: "cost-series: CONFIG MODE".
+plain_cpu=$LAB_L2_CPU
+plain_append=$LAB_L2_APPEND
+
+# config NAME: boot L2 as configured; name the series it ran.
+config() {
+	lab_l2_start -name l2
+	lab_check "$1: L2 ran its code paths" lab_l2_wait_line 600 '^XPVSYNC cost done'
+	lab_check "$1: L2 ran to completion" lab_l2_wait
+	tr -d '\r' </tmp/l2.out | sed -n 's/.*XPVSYNC insncount \([a-z]*\) done .*/\1/p' |
+		while read -r _m; do lab_diag "cost-series: $1 $_m"; done
+}
+
+LAB_L2_CPU="$plain_cpu,kvm-xpv=on"
+config active
+LAB_L2_APPEND="$plain_append xpv=off"
+config off
+if [ -f /lab/bzImage.pristine ]; then
+	LAB_L2_CPU=$plain_cpu LAB_L2_APPEND=$plain_append LAB_L2_KERNEL=/lab/bzImage.pristine
+	config pristine
+	LAB_L2_KERNEL=/lab/bzImage
+else
+	lab_diag "no unpatched kernel (/lab/bzImage.pristine): make bench BENCH=cost gives it"
+fi
