@@ -140,13 +140,13 @@ lab: build
 	fi
 
 # The scenarios that mount the Debian root (an l1-rootfs or l2-rootfs file)
-ROOTFS_SCENARIOS := libvirt guest-debian
-lab-run: build $(if $(filter $(ROOTFS_SCENARIOS),$(SCENARIO)),rootfs)
+NEEDS_ROOTFS = $(if $(wildcard tools/lab/scenarios/$(SCENARIO)/l[12]-rootfs),rootfs)
+lab-run: build $(NEEDS_ROOTFS)
 	@tools/lab/lab.sh $(LABOPTS) $(SCENARIO)
 
 # N runs of one scenario: its failure rate, the causes, the retries taken.
 N ?= 20
-lab-soak: build $(if $(filter $(ROOTFS_SCENARIOS),$(SCENARIO)),rootfs)
+lab-soak: build $(NEEDS_ROOTFS)
 	@ci/soak.sh $(SCENARIO) $(N) $(LABOPTS)
 
 test: deps

@@ -23,6 +23,7 @@ files=()
 [ $# = 0 ] || files=(--l1-file "$1:/lab/bzImage.pristine")
 
 rc=0
+mkdir -p "$(dirname "$out")"
 # shellcheck disable=SC2086
 "$TOP/tools/lab/lab.sh" --out "$out" --plugin "$so" "${files[@]}" ${LABOPTS:-} cost |
 	tee "$out.log" || rc=1
@@ -34,6 +35,8 @@ if [ "${#names[@]}" != "${#series[@]}" ] || [ "${#names[@]}" = 0 ]; then
 	exit 1
 fi
 echo "ok - cost: the plugin printed the ${#series[@]} series L1 named"
+printf '%s\n' "${names[@]}" | grep -qx 'active vdso' ||
+	{ echo "not ok - cost: no series of the vDSO call with XPV active (did XPV come up in L2?)"; rc=1; }
 
 # median CONFIG MODE [K]: the median of the K-th (1st) such series.
 median() {

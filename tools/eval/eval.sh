@@ -19,13 +19,14 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$TOP/build
 out=${EVAL_OUT:-$BUILD/eval/$(date -u +%Y-%m-%dT%H%M%S)}
-sets=()
 if [ "${QUICK:-0}" = 1 ]; then
 	: "${EVAL_CONFIGS:=xpv vnuma firsttouch}" "${EVAL_SECONDS:=20}" "${EVAL_PERIOD:=10}"
 	timeout=1800
 else
 	timeout=3600
 fi
+# One L2 runs every workload of its configuration: as long as the run.
+sets=(--l2-timeout $((timeout - 120)))
 for v in EVAL_CONFIGS EVAL_WORKLOADS EVAL_SECONDS EVAL_PERIOD EVAL_MIB; do
 	[ -z "${!v:-}" ] || sets+=(--set "$v=${!v}")
 done

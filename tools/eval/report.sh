@@ -118,7 +118,7 @@ fi
 	echo "The lab's nodes are emulated: reaching the other node costs nothing"
 	echo "more, so throughput here shows what each configuration spends"
 	echo "(migrations, faults, notifications), and locality is the figure that"
-	echo "says where memory is. On a NUMA host (make eval-host) both count."
+	echo "says where memory is. On a NUMA host both count."
 	echo
 	echo "## Throughput relative to $base"
 	echo
@@ -190,6 +190,13 @@ if [ -f "$dir/locality.png" ]; then
 	# shellcheck disable=SC2086
 	"$here/pngcheck.py" "$dir/locality.png" 50 $lc || rc=1
 fi
+# A configuration with no throughput at all has no bars (only its key).
+for i in $(seq 2 $(($(echo $configs | wc -w) + 1))); do
+	if ! tail -n +2 "$norm" | awk -v i="$i" '$i != "?" { f = 1 } END { exit !f }'; then
+		echo "eval-report: $(head -n1 "$norm" | cut -d' ' -f"$i") has no throughput: no bars"
+		rc=1
+	fi
+done
 if [ -f "$dir/runtime.png" ]; then
 	# shellcheck disable=SC2086
 	"$here/pngcheck.py" "$dir/runtime.png" 50 $colours || rc=1

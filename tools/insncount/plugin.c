@@ -2,7 +2,7 @@
 /*
  * xpv-insn: a QEMU TCG plugin that counts the instructions a guest
  * retires between two markers, for the lab's deterministic cost model
- * (make bench BENCH=bench-cost).  Nested TCG's times swing by 20%; the
+ * (make bench BENCH=cost).  Nested TCG's times swing by 20%; the
  * instructions of a code path do not.
  *
  * The markers are architectural no-ops that compilers never emit:

@@ -45,6 +45,11 @@ BASE_APPEND=$LAB_L2_APPEND
 BASE_CPUS=$LAB_L2_CPUS
 
 vmstat() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
+# gpa2hva GPA: QEMU's address of L2's guest-physical GPA.
+gpa2hva() {
+	lab_qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"gpa2hva $1\"}}" |
+		sed -n 's/.* is \(0x[0-9a-f]*\).*/\1/p'
+}
 csv() { lab_diag "eval-csv: $cfg,vcpu-lb,$*"; }
 
 lab_check "mount the Debian root (virtio-9p) for perf" lab_rootfs_mount || exit 1
@@ -75,9 +80,12 @@ workload() {
 	lab_check "$cfg: vCPU 0 on node 0, vCPU 1 on node 1" lab_l2_pin_apart
 	rm -f /tmp/eval.stop
 	_h0=$(vmstat numa_pages_migrated)
+	rm -f /tmp/eval-perf.on
 	lab_rootfs perf stat -x, -a -e kvm:kvm_xpv_publish,kvm:kvm_xpv_mem_publish \
-		-o /tmp/eval-perf.csv -- sh -c 'until [ -e /tmp/eval.stop ]; do sleep 0.5; done' &
+		-o /tmp/eval-perf.csv -- sh -c ': >/tmp/eval-perf.on
+			until [ -e /tmp/eval.stop ]; do sleep 0.5; done' &
 	_perf=$!
+	lab_wait_for 60 test -e /tmp/eval-perf.on || lab_diag "$cfg: L1's perf did not start in 60 s"
 	changer &
 	_ch=$!
 	if [ "$_w" = memread ]; then
@@ -86,7 +94,8 @@ workload() {
 		xpv-numabench go $SHM
 		lab_check "$cfg: memread has written its buffer" \
 			lab_l2_wait_line 600 '^XPVSYNC numabench memread loaded'
-		xpv-numabench sample "$(lab_l2_pid)" $SHM "${EVAL_SECONDS:-90}" >/tmp/eval-loc.out
+		# shellcheck disable=SC2086 # the ranges are words
+		xpv-numabench sample "$(lab_l2_pid)" $SHM "${EVAL_SECONDS:-90}" $ranges >/tmp/eval-loc.out
 		lab_check "$cfg: memread's locality sampled ($(grep -c '^[0-9]' /tmp/eval-loc.out) samples)" \
 			grep -q '^[0-9]' /tmp/eval-loc.out
 		grep '^[0-9]' /tmp/eval-loc.out | while IFS= read -r _l; do
@@ -114,6 +123,14 @@ config() {
 	lab_l2_start_apart \
 		-object memory-backend-file,id=nbshm,mem-path=$SHM,size=1M,share=on \
 		-device ivshmem-plain,memdev=nbshm "$@"
+	# Guest RAM in two backends (vnuma): where each half is in QEMU,
+	# for the sampler (otherwise: QEMU's largest mapping, from GPA 0).
+	ranges=
+	if [ "$cfg" = vnuma ]; then
+		_hb=$((LAB_L2_MEM * 1024 * 1024 / 2))
+		ranges="0:$_hb:$(gpa2hva 0) $_hb:$_hb:$(gpa2hva $_hb)"
+		lab_diag "$cfg: guest RAM in QEMU: $ranges"
+	fi
 	for w in ${EVAL_WORKLOADS:-memread stream npb}; do
 		workload "$w"
 	done

@@ -20,9 +20,10 @@ lab_check "L2's start to its Debian shell: $took s (under 60 s expected)" test "
 
 lab_check "L2 ran stress-ng" lab_l2_wait_line 600 '^XPVSYNC debian move'
 # L1's count of publishes for the move, by Debian's perf.
-lab_rootfs perf stat -x, -a -e kvm:kvm_xpv_publish -o /tmp/l1perf.csv -- sleep 20 &
+lab_rootfs perf stat -x, -a -e kvm:kvm_xpv_publish -o /tmp/l1perf.csv -- \
+	sh -c ': >/tmp/l1perf.on; sleep 20' &
 perf=$!
-sleep 2
+lab_check "L1's perf started" lab_wait_for 60 test -e /tmp/l1perf.on
 lab_check "move vCPU 0 (thread $t0) to CPU $n1 on node 1" taskset -p -c "$n1" "$t0"
 wait $perf
 rc=$?
