@@ -399,6 +399,13 @@ lab_l2_done() {
 # lab_l2_pid: the PID of L2's QEMU process (for taskset, migratepages).
 lab_l2_pid() { cat /tmp/l2.pid; }
 
+# lab_gpa2hva GPA: where L2's guest-physical address GPA is in its QEMU
+# (QEMU's gpa2hva), for tools that read L2's RAM from L1.
+lab_gpa2hva() {
+	lab_qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"gpa2hva $1\"}}" |
+		sed -n 's/.* is \(0x[0-9a-f]*\).*/\1/p'
+}
+
 # lab_l2_look WHAT N NODE PAGES WHY: L2 listed PAGES pages of its WHAT N
 # (XPVPAGES lines, then "XPVSYNC WHAT N listed pnode=NODE") on pnode NODE,
 # WHY; L1 checks each page against where it keeps it, with L2 paused.
@@ -829,5 +836,12 @@ lab_pnodes_apart() {
 		grep -qx 1 /sys/devices/system/xpv/pnode1/cpulist
 }
 
+# lab_vmstat NAME: this level's /proc/vmstat counter NAME.
+lab_vmstat() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
+
 # lab_xpv_interrupts: XPV interrupts L2 has taken (/proc/vmstat).
-lab_xpv_interrupts() { awk '$1 == "xpv_interrupts" {print $2}' /proc/vmstat; }
+lab_xpv_interrupts() { lab_vmstat xpv_interrupts; }
+
+# lab_perf_count CSV EVENT: EVENT's count in CSV, the output of
+# perf stat -x, (nothing if perf did not count it).
+lab_perf_count() { awk -F, -v e="$2" '$3 == e {print $1}' "$1"; }

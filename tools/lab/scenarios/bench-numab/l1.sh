@@ -21,14 +21,6 @@ NB_SECONDS=${NB_SECONDS:-60}
 SHM=/dev/shm/xpv-numabench
 BASE_CPU=$LAB_L2_CPU
 
-vmstat() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
-
-# gpa2hva GPA: QEMU's address of L2's guest-physical GPA.
-gpa2hva() {
-	lab_qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"gpa2hva $1\"}}" |
-		sed -n 's/.* is \(0x[0-9a-f]*\).*/\1/p'
-}
-
 # experiment CONFIG KIND RANGE...
 experiment() {
 	nb_c=$1 nb_k=$2
@@ -36,7 +28,7 @@ experiment() {
 	lab_check "$nb_c: L2's $nb_k load waits for L1" \
 		lab_l2_wait_line 600 "^XPVSYNC numabench $nb_k waiting"
 	lab_check "$nb_c: vCPU 0 on node 0, vCPU 1 on node 1" lab_l2_pin_apart
-	nb_h0=$(vmstat numa_pages_migrated)
+	nb_h0=$(lab_vmstat numa_pages_migrated)
 	xpv-numabench go $SHM
 	lab_check "$nb_c: L2's $nb_k load has written its buffer" \
 		lab_l2_wait_line 600 "^XPVSYNC numabench $nb_k loaded"
@@ -54,7 +46,7 @@ experiment() {
 	lab_check "$nb_c: L2's $nb_k load ended" \
 		lab_l2_wait_line 600 "^XPVSYNC numabench $nb_k migrated "
 	nb_g=$(tr -d '\r' </tmp/l2.out | sed -n "s/^XPVSYNC numabench $nb_k migrated \([0-9]*\)/\1/p" | tail -n1)
-	nb_h=$(($(vmstat numa_pages_migrated) - nb_h0))
+	nb_h=$(($(lab_vmstat numa_pages_migrated) - nb_h0))
 	lab_diag "bench: $nb_c $nb_k: $(grep 'reached\|never' /tmp/nb.out); pages migrated by NUMA balancing: guest $nb_g, host $nb_h"
 }
 
@@ -77,7 +69,7 @@ config() {
 			xpv-pagecheck stripe "$(lab_l2_pid)" 1
 	else
 		nb_half=$((LAB_L2_MEM * 1024 * 1024 / 2))
-		nb_ranges="0:$nb_half:$(gpa2hva 0) $nb_half:$nb_half:$(gpa2hva $nb_half)"
+		nb_ranges="0:$nb_half:$(lab_gpa2hva 0) $nb_half:$nb_half:$(lab_gpa2hva $nb_half)"
 		lab_diag "$nb_cfg: guest RAM in QEMU: $nb_ranges"
 	fi
 	experiment "$nb_cfg" vcpu $nb_ranges

@@ -44,12 +44,6 @@ BASE_CPU=$LAB_L2_CPU
 BASE_APPEND=$LAB_L2_APPEND
 BASE_CPUS=$LAB_L2_CPUS
 
-vmstat() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
-# gpa2hva GPA: QEMU's address of L2's guest-physical GPA.
-gpa2hva() {
-	lab_qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"gpa2hva $1\"}}" |
-		sed -n 's/.* is \(0x[0-9a-f]*\).*/\1/p'
-}
 csv() { lab_diag "eval-csv: $cfg,vcpu-lb,$*"; }
 
 lab_check "mount the Debian root (virtio-9p) for perf" lab_rootfs_mount || exit 1
@@ -79,7 +73,7 @@ workload() {
 	lab_check "$cfg: L2 starts $_w" lab_l2_wait_line 600 "^XPVSYNC eval $_w start"
 	lab_check "$cfg: vCPU 0 on node 0, vCPU 1 on node 1" lab_l2_pin_apart
 	rm -f /tmp/eval.stop
-	_h0=$(vmstat numa_pages_migrated)
+	_h0=$(lab_vmstat numa_pages_migrated)
 	rm -f /tmp/eval-perf.on
 	lab_rootfs perf stat -x, -a -e kvm:kvm_xpv_publish,kvm:kvm_xpv_mem_publish \
 		-o /tmp/eval-perf.csv -- sh -c ': >/tmp/eval-perf.on
@@ -106,9 +100,9 @@ workload() {
 	: >/tmp/eval.stop
 	wait $_ch $_perf
 	csv "$_w,topology_changes,$(cat /tmp/eval.changes),count"
-	csv "$_w,host_pages_migrated,$(($(vmstat numa_pages_migrated) - _h0)),pages"
+	csv "$_w,host_pages_migrated,$(($(lab_vmstat numa_pages_migrated) - _h0)),pages"
 	for _e in kvm_xpv_publish kvm_xpv_mem_publish; do
-		csv "$_w,$_e,$(awk -F, -v e="kvm:$_e" '$3 == e {print $1}' /tmp/eval-perf.csv),events"
+		csv "$_w,$_e,$(lab_perf_count /tmp/eval-perf.csv "kvm:$_e"),events"
 	done
 }
 
@@ -128,7 +122,7 @@ config() {
 	ranges=
 	if [ "$cfg" = vnuma ]; then
 		_hb=$((LAB_L2_MEM * 1024 * 1024 / 2))
-		ranges="0:$_hb:$(gpa2hva 0) $_hb:$_hb:$(gpa2hva $_hb)"
+		ranges="0:$_hb:$(lab_gpa2hva 0) $_hb:$_hb:$(lab_gpa2hva $_hb)"
 		lab_diag "$cfg: guest RAM in QEMU: $ranges"
 	fi
 	for w in ${EVAL_WORKLOADS:-memread stream npb}; do

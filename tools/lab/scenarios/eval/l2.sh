@@ -5,7 +5,6 @@ cfg=$(sed -n 's/.*xpv_eval=\([^ ]*\).*/\1/p' /proc/cmdline)
 EVAL_SECONDS=${EVAL_SECONDS:-90}
 EVAL_MIB=${EVAL_MIB:-64}
 csv() { lab_diag "eval-csv: $cfg,vcpu-lb,$*"; }
-vmstat() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
 # the guest's counters, "NAME VALUE" lines: its NUMA balancing's, XPV's
 counters() {
 	grep -E '^(numa_pages_migrated|numa_hint_faults|numa_hint_faults_local|xpv_interrupts|xpv_alloc_[a-z_]*) ' \
@@ -37,7 +36,7 @@ run() {
 	echo "XPVSYNC eval $_w end"
 	csv "$_w,exit_status,$_rc,"
 	csv "$_w,wall_time,$_t,s"
-	csv "$_w,xpv_topology_update,$(awk -F, '$3 == "xpv:xpv_topology_update" {print $1}' /tmp/perf.csv),events"
+	csv "$_w,xpv_topology_update,$(lab_perf_count /tmp/perf.csv xpv:xpv_topology_update),events"
 	counters | while read -r _k _v; do
 		csv "$_w,guest_$_k,$((_v - $(awk -v k="$_k" '$1 == k {print $2}' /tmp/before))),count"
 	done
@@ -69,7 +68,7 @@ stream() {
 # stand-in's test of this path).
 npb() {
 	if ! ls /lab/npb/*.x >/dev/null 2>&1; then
-		echo "ok - eval: NPB # SKIP no NPB programs: give make eval NPB_DIR=/path/to/NPB3.4-OMP/bin"
+		lab_diag "NPB: not run, no NPB programs in /lab/npb: give make eval NPB_DIR=/path/to/NPB3.4-OMP/bin"
 		return
 	fi
 	for _x in /lab/npb/*.x; do

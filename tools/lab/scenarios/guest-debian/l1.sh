@@ -28,9 +28,7 @@ lab_check "move vCPU 0 (thread $t0) to CPU $n1 on node 1" taskset -p -c "$n1" "$
 wait $perf
 rc=$?
 lab_check "L1's perf stat ran" test $rc = 0
-# count: the first field of the event's line of perf stat -x, (CSV).
-count() { awk -F, -v ev="$2" '$3 == ev {print $1}' "$1"; }
-c=$(count /tmp/l1perf.csv kvm:kvm_xpv_publish)
+c=$(lab_perf_count /tmp/l1perf.csv kvm:kvm_xpv_publish)
 lab_check "L1's perf: kvm:kvm_xpv_publish counted ${c:-nothing} for the move (1 or more expected)" \
 	sh -c "cat /tmp/l1perf.csv; [ '${c:-0}' -ge 1 ] 2>/dev/null"
 lab_check "L2 with a Debian root ran to completion" lab_l2_done

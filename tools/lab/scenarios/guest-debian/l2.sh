@@ -33,6 +33,6 @@ lab_rootfs perf stat -x, -a -e xpv:xpv_topology_update -o /tmp/perf.csv -- \
 rc=$?
 lab_check "L2 reads vCPU 0 on pnode 1 after L1 moved it" sh -c \
 	"echo 'pnode1: $(cat /sys/devices/system/xpv/pnode1/cpulist)'; [ $rc = 0 ]"
-c=$(awk -F, '$3 == "xpv:xpv_topology_update" {print $1}' /tmp/perf.csv)
+c=$(lab_perf_count /tmp/perf.csv xpv:xpv_topology_update)
 lab_check "perf: xpv:xpv_topology_update counted ${c:-nothing} for the move (1 or more expected)" \
 	sh -c "cat /tmp/perf.csv; [ '${c:-0}' -ge 1 ] 2>/dev/null"
