@@ -98,7 +98,7 @@ lab_stage() {
 	guest-numab)
 		needs="$needs selftests" ;;
 	libvirt) needs="$needs rootfs" ;;
-	guest-debian) needs="$needs rootfs numactl" ;;
+	guest-debian | guest-numactl-suite) needs="$needs rootfs numactl" ;;
 	guest-numactl) needs="$needs selftests numactl" ;;
 	guest-jemalloc) needs="$needs selftests jemalloc" ;;
 	esac
@@ -125,6 +125,7 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-numab" guest-numab
 	lab_stage "$1guest-numactl" guest-numactl
 	lab_stage "$1guest-debian" guest-debian
+	lab_stage "$1guest-numactl-suite" guest-numactl-suite
 	lab_stage "$1guest-jemalloc" guest-jemalloc
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt

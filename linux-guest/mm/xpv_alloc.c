@@ -37,6 +37,8 @@
 #include <linux/workqueue.h>
 #include <linux/xpv.h>
 
+#include <asm/kvm_xpv.h>
+
 #include "internal.h"
 
 /* MAX_PAGE_ORDER blocks re-sorted per run of the work (4 GiB on x86) */
@@ -102,8 +104,69 @@ unsigned long xpv_mm_pnode_free_pages(int pnode)
 	return pages;
 }
 
-/* An allocation from the buddy lists for pnode @target (-1: none) */
-void xpv_count_alloc(struct page *page, unsigned int order, int target)
+/*
+ * pnodeN/numastat's counts, one per allocation as zone_statistics() counts
+ * them, of the pnode ids the ABI allows.  Off with the numa_stat sysctl.
+ */
+static DEFINE_PER_CPU(unsigned long [KVM_XPV_MAX_PNODES][NR_XPV_NUMA_STAT_ITEMS],
+		      xpv_numa_stats);
+
+/*
+ * @nr allocations of pages on pnode @p for pnode @target, by a CPU on pnode
+ * @local: counted like zone_statistics() counts nodes.  Ids out of range
+ * (unknown) count nothing on their side.
+ */
+void xpv_count_numa(int p, int target, int local, long nr)
+{
+	bool p_ok = p >= 0 && p < KVM_XPV_MAX_PNODES;
+
+	if (!static_branch_likely(&vm_numa_stat_key))
+		return;
+	if (p == target) {
+		if (p_ok)
+			this_cpu_add(xpv_numa_stats[p][XPV_NUMA_HIT], nr);
+	} else {
+		if (p_ok)
+			this_cpu_add(xpv_numa_stats[p][XPV_NUMA_MISS], nr);
+		if (target >= 0 && target < KVM_XPV_MAX_PNODES)
+			this_cpu_add(xpv_numa_stats[target][XPV_NUMA_FOREIGN],
+				     nr);
+	}
+	if (p_ok)
+		this_cpu_add(xpv_numa_stats[p][p == local ? XPV_NUMA_LOCAL :
+							   XPV_NUMA_OTHER], nr);
+}
+
+/* An interleave policy took @page for pnode @target: a hit if it is there */
+void xpv_count_interleave_hit(struct page *page, unsigned int order,
+			      int target)
+{
+	if (!static_branch_likely(&vm_numa_stat_key) || target < 0 ||
+	    target >= KVM_XPV_MAX_PNODES)
+		return;
+	if (xpv_pfn_range_pnode(page_to_pfn(page), 1UL << order) == target)
+		this_cpu_inc(xpv_numa_stats[target][XPV_NUMA_INTERLEAVE_HIT]);
+}
+
+void xpv_mm_pnode_numa_stats(int pnode,
+			     unsigned long ev[NR_XPV_NUMA_STAT_ITEMS])
+{
+	int cpu, i;
+
+	memset(ev, 0, NR_XPV_NUMA_STAT_ITEMS * sizeof(*ev));
+	if (pnode < 0 || pnode >= KVM_XPV_MAX_PNODES)
+		return;
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < NR_XPV_NUMA_STAT_ITEMS; i++)
+			ev[i] += per_cpu(xpv_numa_stats, cpu)[pnode][i];
+}
+
+/*
+ * An allocation from the buddy lists for pnode @target (-1: none), by a
+ * CPU on pnode @local (-1: unknown)
+ */
+void xpv_count_alloc(struct page *page, unsigned int order, int target,
+		     int local)
 {
 	int p;
 
@@ -111,6 +174,7 @@ void xpv_count_alloc(struct page *page, unsigned int order, int target)
 		return;
 	p = xpv_pfn_range_pnode(page_to_pfn(page), 1UL << order);
 	count_vm_events(xpv_alloc_event(p, target), 1UL << order);
+	xpv_count_numa(p, target, local, 1);
 }
 
 /*

@@ -64,6 +64,25 @@ int xpv_chunk_order(void);
 void xpv_mm_topology_changed(bool chunks);
 /* Free pages the page allocator keeps on @pnode. */
 unsigned long xpv_mm_pnode_free_pages(int pnode);
+/*
+ * Allocations counted per pnode, as nodeN/numastat counts them per node:
+ * the page's pnode was the one asked for (hit) or not (miss; foreign on
+ * the pnode asked for), an interleave policy's pnode (interleave_hit),
+ * the allocating CPU's pnode (local) or another (other).
+ */
+enum xpv_numa_stat_item {
+	XPV_NUMA_HIT,
+	XPV_NUMA_MISS,
+	XPV_NUMA_FOREIGN,
+	XPV_NUMA_INTERLEAVE_HIT,
+	XPV_NUMA_LOCAL,
+	XPV_NUMA_OTHER,
+	NR_XPV_NUMA_STAT_ITEMS
+};
+
+/* The counts of @pnode summed over the CPUs, into @ev. */
+void xpv_mm_pnode_numa_stats(int pnode,
+			     unsigned long ev[NR_XPV_NUMA_STAT_ITEMS]);
 struct page;
 /* Pages from @pnode first (pnode memory policies), see page_alloc.c */
 struct page *xpv_alloc_pages_pnode(gfp_t gfp, unsigned int order, int pnode,

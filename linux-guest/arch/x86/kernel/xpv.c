@@ -956,10 +956,31 @@ static ssize_t distance_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(distance);
 
+/* Like nodeN/numastat, for the allocations counted on pnode N */
+static ssize_t numastat_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	unsigned long ev[NR_XPV_NUMA_STAT_ITEMS];
+
+	xpv_mm_pnode_numa_stats(dev->id, ev);
+	return sysfs_emit(buf,
+			  "numa_hit %lu\n"
+			  "numa_miss %lu\n"
+			  "numa_foreign %lu\n"
+			  "interleave_hit %lu\n"
+			  "local_node %lu\n"
+			  "other_node %lu\n",
+			  ev[XPV_NUMA_HIT], ev[XPV_NUMA_MISS],
+			  ev[XPV_NUMA_FOREIGN], ev[XPV_NUMA_INTERLEAVE_HIT],
+			  ev[XPV_NUMA_LOCAL], ev[XPV_NUMA_OTHER]);
+}
+static DEVICE_ATTR_RO(numastat);
+
 static struct attribute *xpv_pnode_attrs[] = {
 	&dev_attr_cpulist.attr,
 	&dev_attr_meminfo.attr,
 	&dev_attr_distance.attr,
+	&dev_attr_numastat.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(xpv_pnode);
