@@ -37,8 +37,6 @@
 #include <linux/workqueue.h>
 #include <linux/xpv.h>
 
-#include <asm/kvm_xpv.h>
-
 #include "internal.h"
 
 /* MAX_PAGE_ORDER blocks re-sorted per run of the work (4 GiB on x86) */
@@ -108,17 +106,22 @@ unsigned long xpv_mm_pnode_free_pages(int pnode)
  * pnodeN/numastat's counts, one per allocation as zone_statistics() counts
  * them, of the pnode ids the ABI allows.  Off with the numa_stat sysctl.
  */
-static DEFINE_PER_CPU(unsigned long [KVM_XPV_MAX_PNODES][NR_XPV_NUMA_STAT_ITEMS],
+static DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES][NR_XPV_NUMA_STAT_ITEMS],
 		      xpv_numa_stats);
+/*
+ * The pcp lists' allocations, hits and local on the CPU's pnode: counted
+ * apart with one increment (mm/page_alloc.c), added in when read.
+ */
+DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp);
 
 /*
  * @nr allocations of pages on pnode @p for pnode @target, by a CPU on pnode
  * @local: counted like zone_statistics() counts nodes.  Ids out of range
  * (unknown) count nothing on their side.
  */
-void xpv_count_numa(int p, int target, int local, long nr)
+static void xpv_count_numa(int p, int target, int local, long nr)
 {
-	bool p_ok = p >= 0 && p < KVM_XPV_MAX_PNODES;
+	bool p_ok = p >= 0 && p < XPV_MAX_PNODES;
 
 	if (!static_branch_likely(&vm_numa_stat_key))
 		return;
@@ -128,7 +131,7 @@ void xpv_count_numa(int p, int target, int local, long nr)
 	} else {
 		if (p_ok)
 			this_cpu_add(xpv_numa_stats[p][XPV_NUMA_MISS], nr);
-		if (target >= 0 && target < KVM_XPV_MAX_PNODES)
+		if (target >= 0 && target < XPV_MAX_PNODES)
 			this_cpu_add(xpv_numa_stats[target][XPV_NUMA_FOREIGN],
 				     nr);
 	}
@@ -142,7 +145,7 @@ void xpv_count_interleave_hit(struct page *page, unsigned int order,
 			      int target)
 {
 	if (!static_branch_likely(&vm_numa_stat_key) || target < 0 ||
-	    target >= KVM_XPV_MAX_PNODES)
+	    target >= XPV_MAX_PNODES)
 		return;
 	if (xpv_pfn_range_pnode(page_to_pfn(page), 1UL << order) == target)
 		this_cpu_inc(xpv_numa_stats[target][XPV_NUMA_INTERLEAVE_HIT]);
@@ -154,11 +157,14 @@ void xpv_mm_pnode_numa_stats(int pnode,
 	int cpu, i;
 
 	memset(ev, 0, NR_XPV_NUMA_STAT_ITEMS * sizeof(*ev));
-	if (pnode < 0 || pnode >= KVM_XPV_MAX_PNODES)
+	if (pnode < 0 || pnode >= XPV_MAX_PNODES)
 		return;
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
 		for (i = 0; i < NR_XPV_NUMA_STAT_ITEMS; i++)
 			ev[i] += per_cpu(xpv_numa_stats, cpu)[pnode][i];
+		ev[XPV_NUMA_HIT] += per_cpu(xpv_numa_pcp, cpu)[pnode];
+		ev[XPV_NUMA_LOCAL] += per_cpu(xpv_numa_pcp, cpu)[pnode];
+	}
 }
 
 /*

@@ -23,6 +23,12 @@
 
 #ifdef CONFIG_XPV_GUEST
 
+#include <linux/percpu.h>
+#include <asm/kvm_xpv.h>
+
+/* Pnode ids are below this, the ABI's limit */
+#define XPV_MAX_PNODES		KVM_XPV_MAX_PNODES
+
 /* The host offers XPV and this guest may take it (known before SMP). */
 bool xpv_possible(void);
 /* True once a valid topology has been received from the host. */
@@ -79,6 +85,11 @@ enum xpv_numa_stat_item {
 	XPV_NUMA_OTHER,
 	NR_XPV_NUMA_STAT_ITEMS
 };
+
+/* The pnode each CPU runs on (NUMA_NO_NODE: unknown): xpv_cpu_pnode() */
+DECLARE_PER_CPU_READ_MOSTLY(int, xpv_pnode);
+/* Allocations from each CPU's pcp lists, per pnode: hits, and local */
+DECLARE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp);
 
 /* The counts of @pnode summed over the CPUs, into @ev. */
 void xpv_mm_pnode_numa_stats(int pnode,

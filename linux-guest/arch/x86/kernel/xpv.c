@@ -84,7 +84,8 @@
 union xpv_vdso_page xpv_vdso_page __page_aligned_bss;
 
 static struct xpv_snapshot __rcu *xpv_snap;
-static DEFINE_PER_CPU_READ_MOSTLY(int, xpv_pnode) = NUMA_NO_NODE;
+/* Read directly by the page allocator's counters (mm/page_alloc.c) */
+DEFINE_PER_CPU_READ_MOSTLY(int, xpv_pnode) = NUMA_NO_NODE;
 
 static bool xpv_off;
 static bool xpv_vector_ready;

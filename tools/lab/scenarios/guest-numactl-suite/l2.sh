@@ -12,20 +12,33 @@ lab_check "L1 spread L2's memory: pnode 1 backs a third of it or more" \
 	lab_wait_for 300 lab_xpv_spread
 lab_check "the topology settles" lab_xpv_settle
 
-# suite_test TEST [VAR=VALUE...]: numactl's test/TEST as make check runs
+# suite_run TEST [VAR=VALUE...]: numactl's test/TEST as make check runs
 # it (builddir and srcdir set, from a scratch directory: regress writes
-# its files there); prints its output's end and its exit status.
-suite_test() {
+# its files there), in the background, saying every 20 s that it runs:
+# regress is silent for minutes, and the lab reads a long silence as a
+# hang.  suite_result TEST: its output's end and exit status, as a check.
+suite_run() {
 	_t=$1
 	shift
 	mkdir -p /tmp/nc-run
 	_t0=$(date +%s)
 	lab_rootfs env builddir=/lab/nc srcdir=/lab/nc "$@" /bin/bash -c \
-		"cd /tmp/nc-run && exec /lab/nc/test/$_t" >/tmp/nc-$_t.log 2>&1
-	_rc=$?
-	tail -n 25 /tmp/nc-$_t.log
-	echo "exit status $_rc after $(($(date +%s) - _t0)) s"
-	return $_rc
+		"cd /tmp/nc-run && exec /lab/nc/test/$_t" >/tmp/nc-$_t.log 2>&1 &
+	_pid=$!
+	_said=$_t0
+	while sleep 1 && kill -0 $_pid 2>/dev/null; do
+		[ $(($(date +%s) - _said)) -ge 20 ] || continue
+		_said=$(date +%s)
+		lab_diag "test/$_t runs ($((_said - _t0)) s)"
+	done
+	wait $_pid
+	echo "$? $(($(date +%s) - _t0))" >/tmp/nc-$_t.rc
+}
+suite_result() {
+	read -r _rc _s </tmp/nc-$1.rc
+	tail -n 25 /tmp/nc-$1.log
+	echo "exit status $_rc after $_s s"
+	return "$_rc"
 }
 
 # On pnodes every test must pass: exit status 77, a skip ("needs two
@@ -34,7 +47,8 @@ suite_test() {
 # 2 MiB of memset.
 lab_diag "test/numademo is left to guest-numactl (numademo -t -e 2M memset); 10 MiB of every test takes too long in L2"
 for t in bind_range checkaffinity checktopology distance move_pages nodemap regress tbitmap; do
-	lab_check "numactl make check on pnodes: test/$t" suite_test $t
+	suite_run $t
+	lab_check "numactl make check on pnodes: test/$t" suite_result $t
 done
 lab_check "numastat shows the pnodes' counters (node0, node1)" sh -c \
 	"lab_out=\$(/lab/nc/numastat 2>&1); echo \"\$lab_out\"; echo \"\$lab_out\" | grep -q 'host.s nodes' && echo \"\$lab_out\" | grep -Eq '^ +node0 +node1\$'"
@@ -45,7 +59,8 @@ lab_check "numastat shows the pnodes' counters (node0, node1)" sh -c \
 for spec in bind_range:0 checkaffinity:0 checktopology:0 distance:0 \
 	move_pages:77 nodemap:0 regress:77 tbitmap:0; do
 	t=${spec%:*} want=${spec#*:}
-	suite_test "$t" NUMA_XPV=0 >/tmp/nc0.out 2>&1
+	suite_run "$t" NUMA_XPV=0
+	suite_result "$t" >/tmp/nc0.out 2>&1
 	rc=$?
 	lab_check "NUMA_XPV=0: test/$t exits $rc ($want expected, as on one node)" \
 		sh -c "cat /tmp/nc0.out; [ $rc = $want ]"
