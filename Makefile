@@ -51,6 +51,7 @@ help:
 	@echo "                  memory updates, page faults, NUMA balancing vs the baselines,"
 	@echo "                  jemalloc's pnode arenas vs phycpu, instructions per page fault"
 	@echo "                  (cost: a TCG plugin counts them, XPV active/off/unpatched)"
+	@echo "                  (jemalloc-insn: jemalloc's comparison in instructions, same plugin)"
 	@echo "                  (BENCH=name runs one; bench-numab plots to build/lab/bench-numab.png)"
 	@echo "  make eval       the evaluation matrix in the lab (tools/lab/scenarios/eval): XPV, static"
 	@echo "                  vNUMA, UMA with host balancing, interleave, first touch under vCPU load"
@@ -169,8 +170,10 @@ test-debug: deps
 # cost: the deterministic cost model (tools/eval/cost.sh): instructions
 # per page fault, XPV active, xpv=off and unpatched, counted by a TCG
 # plugin; per vDSO call and per getppid().
+# jemalloc-insn: bench-jemalloc's comparison counted in instructions by
+# the same plugin (tools/eval/jeminsn.sh).
 BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault cost) bench-numab \
-	bench-jemalloc
+	bench-jemalloc jemalloc-insn
 BENCH ?= $(BENCHES)
 PRISTINE := $(BUILD)/obj/linux-pristine/arch/x86/boot/bzImage
 
@@ -181,13 +184,15 @@ bench: build $(if $(filter bench-pagefault cost,$(BENCH)),kernel-pristine)
 		case $$b in \
 		cost) COST_OUT=$(BUILD)/lab/cost LABOPTS="$(LABOPTS)" tools/eval/cost.sh $(PRISTINE) \
 			>$(BUILD)/lab/$$b.out || rc=$$? ;; \
+		jemalloc-insn) JEMINSN_OUT=$(BUILD)/lab/jeminsn LABOPTS="$(LABOPTS)" tools/eval/jeminsn.sh \
+			>$(BUILD)/lab/$$b.out || rc=$$? ;; \
 		*) tools/lab/lab.sh $(LABOPTS) $$(case $$b in bench-numab) echo --timeout 2400 ;; esac) \
 			$$b >$(BUILD)/lab/$$b.out || rc=$$? ;; \
 		esac; \
 		cat $(BUILD)/lab/$$b.out; echo; \
 	done; \
 	for b in $(BENCH); do \
-		grep -h 'bench:\|^cost:' $(BUILD)/lab/$$b.out | sed "s/^# L[12]: bench:/$$b:/"; \
+		grep -h 'bench:\|^cost:\|^jeminsn:' $(BUILD)/lab/$$b.out | sed "s/^# L[12]: bench:/$$b:/"; \
 	done; \
 	case " $(BENCH) " in *" bench-numab "*) \
 		tools/lab/numab-plot.sh $(BUILD)/lab/bench-numab.out \

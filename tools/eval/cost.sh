@@ -28,27 +28,15 @@ mkdir -p "$(dirname "$out")"
 "$TOP/tools/lab/lab.sh" --out "$out" --plugin "$so" "${files[@]}" ${LABOPTS:-} cost |
 	tee "$out.log" || rc=1
 
-mapfile -t names < <(tr -d '\r' <"$out.log" | sed -n 's/.*cost-series: //p')
-mapfile -t series < <(sed -n 's/^xpv-insn: series [0-9]* //p' "$out/qemu-cpu.log" 2>/dev/null)
-if [ "${#names[@]}" != "${#series[@]}" ] || [ "${#names[@]}" = 0 ]; then
-	echo "not ok - cost: L1 named ${#names[@]} series, the plugin printed ${#series[@]} (qemu-cpu.log)"
-	exit 1
-fi
-echo "ok - cost: the plugin printed the ${#series[@]} series L1 named"
+names=() series=()	# insn_load fills them
+# shellcheck source=tools/eval/insn.sh
+. "$TOP/tools/eval/insn.sh"
+insn_load "$out.log" "$out/qemu-cpu.log" cost-series || exit 1
 printf '%s\n' "${names[@]}" | grep -qx 'active vdso' ||
 	{ echo "not ok - cost: no series of the vDSO call with XPV active (did XPV come up in L2?)"; rc=1; }
 
 # median CONFIG MODE [K]: the median of the K-th (1st) such series.
-median() {
-	local i k=0
-	for i in "${!names[@]}"; do
-		[ "${names[$i]}" = "$1 $2" ] || continue
-		k=$((k + 1))
-		[ "$k" = "${3:-1}" ] || continue
-		echo "${series[$i]}" | awk '{ for (j = 1; j < NF; j++) if ($j == "median") print $(j + 1) }'
-		return
-	done
-}
+median() { insn_median "$1 $2" "${3:-1}"; }
 echo "# instructions, median of 4096 samples (q1, q3 in cost's log):"
 for i in "${!names[@]}"; do echo "#   ${names[$i]}: ${series[$i]}"; done
 for c in active off pristine; do

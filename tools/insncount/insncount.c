@@ -23,15 +23,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "insnmark.h"
 #include "xpv.h"
 
 #define PAGE		4096UL
 #define WARM_ROUNDS	2
 
-/* The markers (plugin.c): xchg %bx,%bx; xchg %cx,%cx; xchg %dx,%dx. */
-#define MARK_START()	asm volatile(".byte 0x66, 0x87, 0xdb" ::: "memory")
-#define MARK_END()	asm volatile(".byte 0x66, 0x87, 0xc9" ::: "memory")
-#define MARK_SERIES()	asm volatile(".byte 0x66, 0x87, 0xd2" ::: "memory")
 
 static void die(const char *what)
 {

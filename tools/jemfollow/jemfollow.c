@@ -31,6 +31,13 @@
  *	happen), about 64 MiB a round, ROUNDS rounds; prints
  *	"bench: size S ns/op N" with the median round.  Run it under two
  *	MALLOC_CONFs, one after the other, to compare them.
+ *   xpv-jemfollow insn SAMPLES
+ *	the same batches, on CPU 0, as windows of the lab's instruction
+ *	counter (lib/insnmark.h, the xpv-insn TCG plugin): for each size,
+ *	two batches to warm up, then SAMPLES windows of one batch each (a
+ *	series), and "XPVSYNC jeminsn size S batch B done N" after it; the
+ *	instructions per operation are a window's count / (2 B).  Exact
+ *	where times swing by 20%.
  *
  * Exit status: 0; 1 on a failed call; 2 when not running on jemalloc
  * (no mallctl: LD_PRELOAD it); 3 when the topology did not move in time.
@@ -45,6 +52,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "insnmark.h"
 #include "xpv_util.h"
 
 typedef int (mallctl_t)(const char *, void *, size_t *, void *, size_t);
@@ -289,13 +297,80 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static const size_t bench_sizes[] = { 16, 64, 256, 1024, 4096, 32768, 65536 };
+static void *bench_p[BENCH_BATCH];
+
+/* objects of a batch of @size: 4 MiB at most, BENCH_BATCH at most */
+static int bench_batch(size_t size)
+{
+	int batch = (int)((4UL << 20) / size);
+
+	return batch > BENCH_BATCH ? BENCH_BATCH : batch;
+}
+
+/* @batch malloc()s of @size, each written, then as many free()s */
+static int bench_one(size_t size, int batch)
+{
+	int i;
+
+	for (i = 0; i < batch; i++) {
+		bench_p[i] = malloc(size);
+		if (!bench_p[i])
+			return 1;
+		*(volatile char *)bench_p[i] = 1;
+	}
+	for (i = 0; i < batch; i++)
+		free(bench_p[i]);
+	return 0;
+}
+
+#define INSN_SAMPLES_MAX	4096
+#define INSN_WARM		2
+
+static int insn(int samples)
+{
+	unsigned s;
+	int i;
+	cpu_set_t set;
+
+	if (samples < 1 || samples > INSN_SAMPLES_MAX) {
+		fprintf(stderr, "xpv-jemfollow: insn: SAMPLES is 1 to %d\n",
+			INSN_SAMPLES_MAX);
+		return 1;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		perror("xpv-jemfollow: sched_setaffinity");
+		return 1;
+	}
+	printf("jemalloc: percpu_arena %s\n", percpu_mode());
+	for (s = 0; s < sizeof(bench_sizes) / sizeof(bench_sizes[0]); s++) {
+		size_t size = bench_sizes[s];
+		int batch = bench_batch(size);
+
+		for (i = 0; i < INSN_WARM; i++)
+			if (bench_one(size, batch))
+				return 1;
+		for (i = 0; i < samples; i++) {
+			MARK_START();
+			if (bench_one(size, batch))
+				return 1;
+			MARK_END();
+		}
+		MARK_SERIES();
+		printf("XPVSYNC jeminsn size %zu batch %d done %d\n", size,
+		       batch, samples);
+	}
+	return 0;
+}
+
 static int bench(int rounds)
 {
-	static const size_t sizes[] = { 16, 64, 256, 1024, 4096, 32768, 65536 };
-	static void *p[BENCH_BATCH];
+	const size_t *sizes = bench_sizes;
 	double t[BENCH_ROUNDS_MAX];
 	unsigned s;
-	int r, i, k;
+	int r, k;
 
 	if (rounds < 1 || rounds > BENCH_ROUNDS_MAX) {
 		fprintf(stderr, "xpv-jemfollow: bench: ROUNDS is 1 to %d\n",
@@ -303,27 +378,19 @@ static int bench(int rounds)
 		return 1;
 	}
 	printf("jemalloc: percpu_arena %s\n", percpu_mode());
-	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+	for (s = 0; s < sizeof(bench_sizes) / sizeof(bench_sizes[0]); s++) {
 		/* a batch holds at most 4 MiB, a round about 64 MiB */
-		int batch = (int)((4UL << 20) / sizes[s]);
+		int batch = bench_batch(sizes[s]);
 		int batches;
 
-		batch = batch > BENCH_BATCH ? BENCH_BATCH : batch;
 		batches = (int)((64UL << 20) / (sizes[s] * batch)) + 1;
 
 		for (r = 0; r < rounds; r++) {
 			double t0 = now();
 
-			for (k = 0; k < batches; k++) {
-				for (i = 0; i < batch; i++) {
-					p[i] = malloc(sizes[s]);
-					if (!p[i])
-						return 1;
-					*(volatile char *)p[i] = 1;
-				}
-				for (i = 0; i < batch; i++)
-					free(p[i]);
-			}
+			for (k = 0; k < batches; k++)
+				if (bench_one(sizes[s], batch))
+					return 1;
 			t[r] = (now() - t0) * 1e9 / (2.0 * batches * batch);
 		}
 		qsort(t, rounds, sizeof(t[0]), cmp_double);
@@ -346,9 +413,11 @@ int main(int argc, char **argv)
 		return stats();
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return bench(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "insn"))
+		return insn(atoi(argv[2]));
 	if (argc == 5 && !strcmp(argv[1], "follow"))
 		return follow(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
 			      argv[4]);
-	fprintf(stderr, "usage: xpv-jemfollow opt | stats | follow MIB SIZE TAG | bench ROUNDS\n");
+	fprintf(stderr, "usage: xpv-jemfollow opt | stats | follow MIB SIZE TAG | bench ROUNDS | insn SAMPLES\n");
 	return 1;
 }
