@@ -196,8 +196,7 @@ int xpv_pfn_range_layout(unsigned long pfn, unsigned long nr, int *order)
 {
 	unsigned long chunk, last;
 	struct xpv_snapshot *s;
-	int pnode = NUMA_NO_NODE;
-	u16 p;
+	int pnode = NUMA_NO_NODE, p;
 
 	*order = -1;
 	rcu_read_lock();
