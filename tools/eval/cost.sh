@@ -28,7 +28,8 @@ mkdir -p "$(dirname "$out")"
 "$TOP/tools/lab/lab.sh" --out "$out" --plugin "$so" "${files[@]}" ${LABOPTS:-} cost |
 	tee "$out.log" || rc=1
 
-names=() series=()	# insn_load fills them
+# shellcheck disable=SC2034 # insn_load fills them, insn_median reads them
+names=() series=()
 # shellcheck source=tools/eval/insn.sh
 . "$TOP/tools/eval/insn.sh"
 insn_load "$out.log" "$out/qemu-cpu.log" cost-series || exit 1

@@ -31,7 +31,8 @@ mkdir -p "$(dirname "$out")"
 	--set JEM_INSN_SAMPLES="${JEM_INSN_SAMPLES:-32}" ${LABOPTS:-} bench-jemalloc |
 	tee "$out.log" || rc=1
 
-names=() series=()	# insn_load fills them
+# shellcheck disable=SC2034 # insn_load fills them, insn_median reads them
+names=() series=()
 # shellcheck source=tools/eval/insn.sh
 . "$TOP/tools/eval/insn.sh"
 insn_load "$out.log" "$out/qemu-cpu.log" jem-series || exit 1

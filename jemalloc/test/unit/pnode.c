@@ -48,7 +48,13 @@ arena_pnode(unsigned arena) {
 TEST_BEGIN(test_pnode_arena) {
 	test_skip_if(!have_percpu_arena || !pnode_available);
 
-	/* Large enough to miss the tcache: the thread chooses its arena. */
+	/*
+	 * Large enough to miss the tcache: the thread chooses its arena, and
+	 * looks at its pnode at one choice in PNODE_LOOK_EVERY.
+	 */
+	for (unsigned i = 0; i < PNODE_LOOK_EVERY; i++) {
+		dallocx(mallocx(1 << 20, 0), 0);
+	}
 	void *p = mallocx(1 << 20, 0);
 	expect_ptr_not_null(p, "Unexpected mallocx() failure");
 

@@ -12,7 +12,7 @@
  * __vdso_xpv_version(), which the host bumps on every change.  Arena p
  * serves the threads on the vCPUs of pnode p, and its extents are bound
  * to pnode p (mbind() with MPOL_F_PNODES).  A thread looks at its pnode
- * each time it chooses an arena (tcache fill and flush, large
+ * at one arena choice in PNODE_LOOK_EVERY (tcache fill and flush, large
  * allocations): when the host moved its vCPU, it rebinds to the arena of
  * the new pnode.
  */
@@ -24,6 +24,14 @@
 #else
 #define PNODE_MAX	1
 #endif
+
+/*
+ * A thread looks at its pnode at one arena choice in this many (tcache
+ * fills and flushes, large allocations): the vDSO read is a few percent
+ * of a large allocation's slow path, and a thread the guest moved to
+ * another pnode's vCPU follows within this many choices.
+ */
+#define PNODE_LOOK_EVERY	8
 
 /* The guest kernel offers pnodes (set once, by pnode_boot()). */
 extern bool pnode_available;
