@@ -115,11 +115,11 @@ static DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES][NR_XPV_NUMA_STAT_ITEMS],
 DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp);
 
 /*
- * @nr allocations of pages on pnode @p for pnode @target, by a CPU on pnode
+ * An allocation of a page on pnode @p for pnode @target, by a CPU on pnode
  * @local: counted like zone_statistics() counts nodes.  Ids out of range
  * (unknown) count nothing on their side.
  */
-static void xpv_count_numa(int p, int target, int local, long nr)
+static void xpv_count_numa(int p, int target, int local)
 {
 	bool p_ok = p >= 0 && p < XPV_MAX_PNODES;
 
@@ -127,17 +127,16 @@ static void xpv_count_numa(int p, int target, int local, long nr)
 		return;
 	if (p == target) {
 		if (p_ok)
-			this_cpu_add(xpv_numa_stats[p][XPV_NUMA_HIT], nr);
+			this_cpu_inc(xpv_numa_stats[p][XPV_NUMA_HIT]);
 	} else {
 		if (p_ok)
-			this_cpu_add(xpv_numa_stats[p][XPV_NUMA_MISS], nr);
+			this_cpu_inc(xpv_numa_stats[p][XPV_NUMA_MISS]);
 		if (target >= 0 && target < XPV_MAX_PNODES)
-			this_cpu_add(xpv_numa_stats[target][XPV_NUMA_FOREIGN],
-				     nr);
+			this_cpu_inc(xpv_numa_stats[target][XPV_NUMA_FOREIGN]);
 	}
 	if (p_ok)
-		this_cpu_add(xpv_numa_stats[p][p == local ? XPV_NUMA_LOCAL :
-							   XPV_NUMA_OTHER], nr);
+		this_cpu_inc(xpv_numa_stats[p][p == local ? XPV_NUMA_LOCAL :
+							   XPV_NUMA_OTHER]);
 }
 
 /* An interleave policy took @page for pnode @target: a hit if it is there */
@@ -180,7 +179,7 @@ void xpv_count_alloc(struct page *page, unsigned int order, int target,
 		return;
 	p = xpv_pfn_range_pnode(page_to_pfn(page), 1UL << order);
 	count_vm_events(xpv_alloc_event(p, target), 1UL << order);
-	xpv_count_numa(p, target, local, 1);
+	xpv_count_numa(p, target, local);
 }
 
 /*
