@@ -79,15 +79,12 @@ int main(int argc, char **argv)
 {
 	unsigned long n, i;
 	volatile uint64_t v = 0;
-	cpu_set_t set;
 
 	if (argc != 3 || !(n = strtoul(argv[2], NULL, 0)) || n > (1UL << 20)) {
 		fprintf(stderr, "usage: xpv-insncount fault|vdso|getppid SAMPLES (1..1048576)\n");
 		return 2;
 	}
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (insn_on_cpu0())
 		die("sched_setaffinity");
 	if (!strcmp(argv[1], "fault")) {
 		faults(n);

@@ -331,16 +331,13 @@ static int insn(int samples)
 {
 	unsigned s;
 	int i;
-	cpu_set_t set;
 
 	if (samples < 1 || samples > INSN_SAMPLES_MAX) {
 		fprintf(stderr, "xpv-jemfollow: insn: SAMPLES is 1 to %d\n",
 			INSN_SAMPLES_MAX);
 		return 1;
 	}
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
+	if (insn_on_cpu0()) {
 		perror("xpv-jemfollow: sched_setaffinity");
 		return 1;
 	}
@@ -367,7 +364,6 @@ static int insn(int samples)
 
 static int bench(int rounds)
 {
-	const size_t *sizes = bench_sizes;
 	double t[BENCH_ROUNDS_MAX];
 	unsigned s;
 	int r, k;
@@ -380,21 +376,21 @@ static int bench(int rounds)
 	printf("jemalloc: percpu_arena %s\n", percpu_mode());
 	for (s = 0; s < sizeof(bench_sizes) / sizeof(bench_sizes[0]); s++) {
 		/* a batch holds at most 4 MiB, a round about 64 MiB */
-		int batch = bench_batch(sizes[s]);
+		int batch = bench_batch(bench_sizes[s]);
 		int batches;
 
-		batches = (int)((64UL << 20) / (sizes[s] * batch)) + 1;
+		batches = (int)((64UL << 20) / (bench_sizes[s] * batch)) + 1;
 
 		for (r = 0; r < rounds; r++) {
 			double t0 = now();
 
 			for (k = 0; k < batches; k++)
-				if (bench_one(sizes[s], batch))
+				if (bench_one(bench_sizes[s], batch))
 					return 1;
 			t[r] = (now() - t0) * 1e9 / (2.0 * batches * batch);
 		}
 		qsort(t, rounds, sizeof(t[0]), cmp_double);
-		printf("bench: size %zu ns/op %.1f (min %.1f max %.1f)\n", sizes[s],
+		printf("bench: size %zu ns/op %.1f (min %.1f max %.1f)\n", bench_sizes[s],
 		       t[rounds / 2], t[0], t[rounds - 1]);
 	}
 	return 0;

@@ -15,4 +15,20 @@
 #define MARK_END()	asm volatile(".byte 0x66, 0x87, 0xc9" ::: "memory")
 #define MARK_SERIES()	asm volatile(".byte 0x66, 0x87, 0xd2" ::: "memory")
 
+#include <sched.h>	/* CPU_SET: the includer defines _GNU_SOURCE */
+
+/*
+ * Run on CPU 0 from now on: the plugin counts each vCPU apart, and a
+ * scenario names the series of one CPU in the order they end.  0, or -1
+ * with errno (sched_setaffinity()).
+ */
+static inline int insn_on_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
 #endif
