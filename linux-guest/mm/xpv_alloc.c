@@ -109,8 +109,8 @@ unsigned long xpv_mm_pnode_free_pages(int pnode)
 static DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES][NR_XPV_NUMA_STAT_ITEMS],
 		      xpv_numa_stats);
 /*
- * The pcp lists' allocations, hits and local on the CPU's pnode: counted
- * apart with one increment (mm/page_alloc.c), added in when read.
+ * The pcp lists' allocations of the CPU's pnode's pages, hits and local:
+ * counted apart with one increment (mm/page_alloc.c), added in when read.
  */
 DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp);
 
@@ -137,6 +137,12 @@ static void xpv_count_numa(int p, int target, int local)
 	if (p_ok)
 		this_cpu_inc(xpv_numa_stats[p][p == local ? XPV_NUMA_LOCAL :
 							   XPV_NUMA_OTHER]);
+}
+
+/* A pcp allocation for pnode @target got memory of no known pnode */
+void xpv_count_foreign(int target)
+{
+	xpv_count_numa(NUMA_NO_NODE, target, target);
 }
 
 /* An interleave policy took @page for pnode @target: a hit if it is there */
@@ -191,6 +197,8 @@ void xpv_count_alloc(struct page *page, unsigned int order, int target,
  */
 static int __init xpv_alloc_init(void)
 {
+	/* xpv_count_pcp() indexes xpv_numa_pcp by a zone's list */
+	BUILD_BUG_ON(XPV_ALLOC_MAX_PNODES > XPV_MAX_PNODES);
 	if (xpv_possible())
 		static_branch_enable(&xpv_alloc_key);
 	return 0;
