@@ -672,12 +672,14 @@ static void test_shared(unsigned long mib)
 	/*
 	 * Printed, not asserted: the group's pnode wins only once the
 	 * threads stay on it long enough for the group's faults there to
-	 * outweigh the rest.  90% took 1 to 141 s in 15 of 17 lab runs; in
-	 * the other two, after 180 s, one thread was still on the other
-	 * pnode (60 s on end in one of them).  Upstream scans memory that
-	 * tasks share slowly (a group's scan period may grow to twice the
-	 * maximum with two threads), and a thread the load balancer moves
-	 * away tries to go back only at its next hinting fault.
+	 * outweigh the rest.  90% took 1 to 141 s in 15 of 18 lab runs; in
+	 * the other three, after 180 s, the threads had spent a minute or
+	 * more on different pnodes (in one, after they swapped pnodes), the
+	 * buffer 57 to 90% on one of them.  Upstream lets a group whose
+	 * faults are active on two nodes stay spread over them, scans
+	 * memory that tasks share slowly (a group's scan period may grow to
+	 * twice the maximum with two threads), and a thread moved away
+	 * tries to go back only at its next hinting fault.
 	 */
 	if (secs >= 0)
 		printf("XPVNUMAB shared seconds-to-90%% %.1f\n", secs);
