@@ -7,6 +7,13 @@
  *                                   the page fault, the allocation
  *   xpv-insncount vdso SAMPLES      xpv_version(), the vDSO read (libxpv)
  *   xpv-insncount getppid SAMPLES   getppid(), a system call, for scale
+ *   xpv-insncount irq SAMPLES       XPV topology interrupts: counts them
+ *                                   (the plugin, from the vector's entry to
+ *                                   its iretq) while it waits, idle, for
+ *                                   SAMPLES of them (/proc/vmstat
+ *                                   xpv_interrupts), which the host sends
+ *                                   as it moves vCPU 0 on the cue
+ *                                   "XPVSYNC insncount irq ready"
  *
  * Each sample is one window (start marker, the code, end marker); after
  * SAMPLES of them comes the end-of-series marker.  Prints "XPVSYNC
@@ -75,13 +82,59 @@ static void faults(unsigned long n)
 	munmap(p, n * PAGE);
 }
 
+/* /proc/vmstat's xpv_interrupts, or -1 */
+static long xpv_interrupts(void)
+{
+	char key[64];
+	long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, "xpv_interrupts")) {
+			found = v;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+#define IRQ_WAIT_S	600
+
+/* Wait, mostly idle, for @n topology interrupts, counted by the plugin. */
+static int irqs(unsigned long n)
+{
+	long v0 = xpv_interrupts(), v = v0;
+	unsigned long polls;
+
+	if (v0 < 0) {
+		fprintf(stderr, "xpv-insncount: no xpv_interrupts in /proc/vmstat\n");
+		return 1;
+	}
+	MARK_IRQ_ON();
+	printf("XPVSYNC insncount irq ready\n");
+	fflush(stdout);
+	for (polls = 0; v >= 0 && v - v0 < (long)n && polls < IRQ_WAIT_S * 10;
+	     polls++) {
+		usleep(100000);
+		v = xpv_interrupts();
+	}
+	MARK_IRQ_OFF();
+	if (v - v0 < (long)n) {
+		fprintf(stderr, "xpv-insncount: %ld topology interrupts in %d s, %lu wanted\n",
+			v - v0, IRQ_WAIT_S, n);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n, i;
 	volatile uint64_t v = 0;
 
 	if (argc != 3 || !(n = strtoul(argv[2], NULL, 0)) || n > (1UL << 20)) {
-		fprintf(stderr, "usage: xpv-insncount fault|vdso|getppid SAMPLES (1..1048576)\n");
+		fprintf(stderr, "usage: xpv-insncount fault|vdso|getppid|irq SAMPLES (1..1048576)\n");
 		return 2;
 	}
 	if (insn_on_cpu0())
@@ -102,6 +155,9 @@ int main(int argc, char **argv)
 			MARK_END();
 		}
 		MARK_SERIES();
+	} else if (!strcmp(argv[1], "irq")) {
+		if (irqs(n))
+			return 1;
 	} else if (!strcmp(argv[1], "getppid")) {
 		for (i = 0; i < n; i++) {
 			MARK_START();

@@ -22,6 +22,20 @@
  * when it resumes: a fixed few instructions per fault, the same in every
  * run.
  *
+ * Interrupt windows: with XPV_INSN_IRQ set in QEMU's environment to the
+ * address of an interrupt entry in the guest (the XPV topology vector's
+ * asm_sysvec_xpv_topology, from the guest kernel's System.map), and
+ * between two more markers:
+ *   xchg %si,%si (66 87 f6)   count interrupt windows from now on
+ *   xchg %di,%di (66 87 ff)   stop: print them as a series
+ * a window opens when a vCPU executes that entry and closes at its next
+ * iretq (48 cf): the entry code, the handler, the exit code, and
+ * whatever the vCPU ran in between (a VM exit for the EOI).  The
+ * address names an instruction of the guest that runs the markers'
+ * program; another level may run other code there (the lab's L1 runs
+ * the same image and never takes that vector), so set it only for a
+ * guest whose kernel it is.
+ *
  * Output (QEMU's log, -d plugin -D FILE), one line per series:
  *   xpv-insn: series N samples S median M q1 Q1 q3 Q3 min A max B
  */
@@ -38,25 +52,36 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define MAX_VCPUS	64
 #define MAX_SAMPLES	(1 << 20)
 
-enum marker { M_NONE, M_START, M_END, M_SERIES };
+enum marker { M_NONE, M_START, M_END, M_SERIES, M_IRQ_ON, M_IRQ_OFF,
+	      M_IRQ_ENTER, M_IRQ_RET };
 
 static const uint8_t marks[][3] = {
 	[M_START] = { 0x66, 0x87, 0xdb },
 	[M_END] = { 0x66, 0x87, 0xc9 },
 	[M_SERIES] = { 0x66, 0x87, 0xd2 },
+	[M_IRQ_ON] = { 0x66, 0x87, 0xf6 },
+	[M_IRQ_OFF] = { 0x66, 0x87, 0xff },
 };
+
+static const uint8_t iretq[2] = { 0x48, 0xcf };
 
 /* Each vCPU's counter is written by that vCPU's thread only. */
 static struct vcpu {
 	uint64_t count;
 	uint64_t start;
 	int open;
+	uint64_t irq_start;
+	int irq_open;
 } vcpus[MAX_VCPUS];
 
 /* The series, shared: samples come from any vCPU. */
 static GMutex lock;
-static uint64_t *samples;
-static unsigned long nr_samples, series;
+static uint64_t *samples, *irq_samples;
+static unsigned long nr_samples, nr_irq_samples, series;
+
+/* XPV_INSN_IRQ: the interrupt entry (0: none); irq_on: windows counted */
+static uint64_t irq_entry;
+static int irq_on;
 
 static int cmp(const void *a, const void *b)
 {
@@ -65,21 +90,28 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void print_series(void)
+/* Print the series @s (@n samples, none for a series that got none). */
+static void print_samples(uint64_t *s, unsigned long n)
 {
-	unsigned long n = nr_samples;
 	g_autofree char *line = NULL;
+	uint64_t none = 0;
 
-	if (!n)
-		return;
-	qsort(samples, n, sizeof(*samples), cmp);
+	if (n)
+		qsort(s, n, sizeof(*s), cmp);
+	else
+		s = &none;
 	line = g_strdup_printf("xpv-insn: series %lu samples %lu median %" PRIu64
 			       " q1 %" PRIu64 " q3 %" PRIu64 " min %" PRIu64
-			       " max %" PRIu64 "\n", series, n, samples[n / 2],
-			       samples[n / 4], samples[3 * n / 4], samples[0],
-			       samples[n - 1]);
+			       " max %" PRIu64 "\n", series, n, s[n / 2],
+			       s[n / 4], s[3 * n / 4], s[0], s[n ? n - 1 : 0]);
 	qemu_plugin_outs(line);
 	series++;
+}
+
+static void print_series(void)
+{
+	if (nr_samples)
+		print_samples(samples, nr_samples);
 	nr_samples = 0;
 }
 
@@ -120,6 +152,33 @@ static void marker_exec(unsigned int vcpu, void *udata)
 		print_series();
 		g_mutex_unlock(&lock);
 		break;
+	case M_IRQ_ON:
+		__atomic_store_n(&irq_on, 1, __ATOMIC_RELAXED);
+		break;
+	case M_IRQ_OFF:
+		g_mutex_lock(&lock);
+		__atomic_store_n(&irq_on, 0, __ATOMIC_RELAXED);
+		/* an empty series is printed too: its name has no samples */
+		print_samples(irq_samples, nr_irq_samples);
+		nr_irq_samples = 0;
+		g_mutex_unlock(&lock);
+		break;
+	case M_IRQ_ENTER:
+		if (!__atomic_load_n(&irq_on, __ATOMIC_RELAXED))
+			break;
+		/* the entry instruction counts: it executed at now */
+		v->irq_start = now - 1;
+		v->irq_open = 1;
+		break;
+	case M_IRQ_RET:
+		if (!v->irq_open)
+			break;
+		v->irq_open = 0;
+		g_mutex_lock(&lock);
+		if (nr_irq_samples < MAX_SAMPLES)
+			irq_samples[nr_irq_samples++] = now - v->irq_start;
+		g_mutex_unlock(&lock);
+		break;
 	}
 }
 
@@ -128,9 +187,13 @@ static enum marker marker_of(struct qemu_plugin_insn *insn)
 	const uint8_t *b = qemu_plugin_insn_data(insn);
 	enum marker m;
 
+	if (irq_entry && qemu_plugin_insn_vaddr(insn) == irq_entry)
+		return M_IRQ_ENTER;
+	if (qemu_plugin_insn_size(insn) == 2 && !memcmp(b, iretq, 2))
+		return irq_entry ? M_IRQ_RET : M_NONE;
 	if (qemu_plugin_insn_size(insn) != 3)
 		return M_NONE;
-	for (m = M_START; m <= M_SERIES; m++)
+	for (m = M_START; m <= M_IRQ_OFF; m++)
 		if (!memcmp(b, marks[m], 3))
 			return m;
 	return M_NONE;
@@ -169,7 +232,18 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		fprintf(stderr, "xpv-insn: at most %d vCPUs\n", MAX_VCPUS);
 		return -1;
 	}
+	const char *irq = getenv("XPV_INSN_IRQ");
+	char *end;
+
+	if (irq && *irq) {
+		irq_entry = strtoull(irq, &end, 0);
+		if (*end || !irq_entry) {
+			fprintf(stderr, "xpv-insn: XPV_INSN_IRQ=%s is not an address\n", irq);
+			return -1;
+		}
+	}
 	samples = g_new(uint64_t, MAX_SAMPLES);
+	irq_samples = g_new(uint64_t, MAX_SAMPLES);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
 	return 0;

@@ -7,6 +7,9 @@
  *   MARK_END()     it closes                 (xchg %cx,%cx)
  *   MARK_SERIES()  the series of samples ends (xchg %dx,%dx): the plugin
  *                  prints its median and quartiles
+ *   MARK_IRQ_ON()  count interrupt windows (xchg %si,%si): from the entry
+ *                  the plugin was given to the next iretq, on any vCPU
+ *   MARK_IRQ_OFF() stop, and print them as a series (xchg %di,%di)
  */
 #ifndef XPV_INSNMARK_H
 #define XPV_INSNMARK_H
@@ -14,6 +17,8 @@
 #define MARK_START()	asm volatile(".byte 0x66, 0x87, 0xdb" ::: "memory")
 #define MARK_END()	asm volatile(".byte 0x66, 0x87, 0xc9" ::: "memory")
 #define MARK_SERIES()	asm volatile(".byte 0x66, 0x87, 0xd2" ::: "memory")
+#define MARK_IRQ_ON()	asm volatile(".byte 0x66, 0x87, 0xf6" ::: "memory")
+#define MARK_IRQ_OFF()	asm volatile(".byte 0x66, 0x87, 0xff" ::: "memory")
 
 #include <sched.h>	/* CPU_SET: the includer defines _GNU_SOURCE */
 

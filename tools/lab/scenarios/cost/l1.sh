@@ -3,7 +3,9 @@
 # plugin xpv-insn.so into L1's QEMU and reads what it counted).  In L2,
 # xpv-insncount runs each code path 4096 times between the plugin's
 # markers: a page fault on a fresh page (twice: the two series must
-# agree within 1%), the xpv_version() vDSO call, getppid().  L2 boots
+# agree within 1%), the xpv_version() vDSO call, getppid(), and with XPV
+# active the topology interrupt, from its entry to its iretq (twice, 32
+# each: L1 moves vCPU 0 between its nodes until L2 has them).  L2 boots
 # with XPV active, then with xpv=off, then (when make bench gave L1
 # /lab/bzImage.pristine) the unpatched kernel.  L1 names each series the
 # plugin printed, in order: "cost-series: CONFIG MODE".
@@ -16,8 +18,36 @@ plain_append=$LAB_L2_APPEND
 # pcp lists and hand out pages L1 has not backed yet (a run of
 # 2026-12-06 counted 8018 instructions per fault for most of a series,
 # against 2663); name the series it ran.
+# irq_cue WHAT N: L2 said "XPVSYNC insncount irq WHAT" N times or more.
+irq_cue() {
+	[ "$(tr -d '\r' </tmp/l2.out | grep -c "^XPVSYNC insncount irq $1")" -ge "$2" ]
+}
+
+# irq_moves ROUND: move vCPU 0 to the other node every 0.3 s until L2
+# has counted ROUND's interrupts (at most 400 moves), then back to CPU 0.
+irq_moves() {
+	_i=0
+	while ! irq_cue "done" "$1"; do
+		[ $_i -lt 400 ] || return 1
+		_i=$((_i + 1))
+		taskset -p -c "$(lab_node_cpu $((_i % 2)))" "$(lab_vcpu_tid 0)" \
+			>/dev/null || return 1
+		sleep 0.3
+	done
+	echo "$_i moves"
+	taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 0)" >/dev/null
+}
+
 config() {
 	lab_l2_start_apart
+	if [ "$1" = active ]; then
+		for _r in 1 2; do
+			lab_check "$1: L2 waits for topology interrupts (round $_r)" \
+				lab_wait_for 600 irq_cue ready $_r
+			lab_check "$1: L1 moves vCPU 0 between its nodes until L2 counted 32 interrupts (round $_r)" \
+				irq_moves $_r
+		done
+	fi
 	lab_check "$1: L2 ran its code paths" lab_l2_wait_line 600 '^XPVSYNC cost done'
 	lab_check "$1: L2 ran to completion" lab_l2_wait
 	tr -d '\r' </tmp/l2.out | sed -n 's/.*XPVSYNC insncount \([a-z]*\) done .*/\1/p' |
