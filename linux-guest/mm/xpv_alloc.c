@@ -109,10 +109,12 @@ unsigned long xpv_mm_pnode_free_pages(int pnode)
 static DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES][NR_XPV_NUMA_STAT_ITEMS],
 		      xpv_numa_stats);
 /*
- * The pcp lists' allocations of the CPU's pnode's pages, hits and local:
- * counted apart with one increment (mm/page_alloc.c), added in when read.
+ * The pcp lists' allocations, counted apart with one increment each
+ * (mm/page_alloc.c), added in when read: of the CPU's pnode's pages, hits
+ * and local; of memory of no known pnode, foreign on the CPU's pnode.
  */
 DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp);
+DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp_foreign);
 
 /*
  * An allocation of a page on pnode @p for pnode @target, by a CPU on pnode
@@ -139,12 +141,6 @@ static void xpv_count_numa(int p, int target, int local)
 							   XPV_NUMA_OTHER]);
 }
 
-/* A pcp allocation for pnode @target got memory of no known pnode */
-void xpv_count_foreign(int target)
-{
-	xpv_count_numa(NUMA_NO_NODE, target, target);
-}
-
 /* An interleave policy took @page for pnode @target: a hit if it is there */
 void xpv_count_interleave_hit(struct page *page, unsigned int order,
 			      int target)
@@ -169,6 +165,7 @@ void xpv_mm_pnode_numa_stats(int pnode,
 			ev[i] += per_cpu(xpv_numa_stats, cpu)[pnode][i];
 		ev[XPV_NUMA_HIT] += per_cpu(xpv_numa_pcp, cpu)[pnode];
 		ev[XPV_NUMA_LOCAL] += per_cpu(xpv_numa_pcp, cpu)[pnode];
+		ev[XPV_NUMA_FOREIGN] += per_cpu(xpv_numa_pcp_foreign, cpu)[pnode];
 	}
 }
 
@@ -197,7 +194,7 @@ void xpv_count_alloc(struct page *page, unsigned int order, int target,
  */
 static int __init xpv_alloc_init(void)
 {
-	/* xpv_count_pcp() indexes xpv_numa_pcp by a zone's list */
+	/* xpv_count_pcp() indexes xpv_numa_pcp* by a zone's list */
 	BUILD_BUG_ON(XPV_ALLOC_MAX_PNODES > XPV_MAX_PNODES);
 	if (xpv_possible())
 		static_branch_enable(&xpv_alloc_key);

@@ -90,6 +90,8 @@ enum xpv_numa_stat_item {
 DECLARE_PER_CPU_READ_MOSTLY(int, xpv_pnode);
 /* Allocations from each CPU's pcp lists, per pnode: hits, and local */
 DECLARE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp);
+/* ... and, per pnode they were meant for, foreign (no known pnode) */
+DECLARE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp_foreign);
 
 /* The counts of @pnode summed over the CPUs, into @ev. */
 void xpv_mm_pnode_numa_stats(int pnode,
