@@ -169,7 +169,7 @@ test-debug: deps
 # against phycpu, in an XPV L2.
 # cost: the deterministic cost model (tools/eval/cost.sh): instructions
 # per page fault, XPV active, xpv=off and unpatched, counted by a TCG
-# plugin; per vDSO call and per getppid().
+# plugin; per vDSO call, per getppid() and per topology interrupt.
 # jemalloc-insn: bench-jemalloc's comparison counted in instructions by
 # the same plugin (tools/eval/jeminsn.sh).
 BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault cost) bench-numab \

@@ -153,9 +153,10 @@ else
 	kstage=kernel debug=0
 	all_scenarios lab-
 	# The cost model (tools/eval/cost.sh): instructions per page fault,
-	# vDSO call and getppid() counted by the TCG plugin; each page-fault
-	# series must agree with its repeat within 1% (make bench BENCH=cost
-	# adds the unpatched kernel and the page-fault goal).
+	# vDSO call, getppid() and topology interrupt counted by the TCG
+	# plugin; each page-fault series, and the interrupt's, must agree
+	# with its repeat within 1% (make bench BENCH=cost adds the
+	# unpatched kernel and the page-fault goal).
 	stage lab-cost kernel qemu tools plugin -- env COST_OUT="$BUILD/lab/lab-cost" \
 		XPV_LAB_RETRIES=4 "$TOP/tools/eval/cost.sh"
 	# make eval's smoke (tools/eval/eval.sh): QUICK=1 cut to two
