@@ -115,6 +115,15 @@ static void print_series(void)
 	nr_samples = 0;
 }
 
+/* A closed window's @count joins the series @s (*@n samples so far). */
+static void add_sample(uint64_t *s, unsigned long *n, uint64_t count)
+{
+	g_mutex_lock(&lock);
+	if (*n < MAX_SAMPLES)
+		s[(*n)++] = count;
+	g_mutex_unlock(&lock);
+}
+
 static void tb_exec(unsigned int vcpu, void *udata)
 {
 	if (vcpu < MAX_VCPUS)
@@ -142,10 +151,7 @@ static void marker_exec(unsigned int vcpu, void *udata)
 		if (!v->open)
 			break;
 		v->open = 0;
-		g_mutex_lock(&lock);
-		if (nr_samples < MAX_SAMPLES)
-			samples[nr_samples++] = now - v->start;
-		g_mutex_unlock(&lock);
+		add_sample(samples, &nr_samples, now - v->start);
 		break;
 	case M_SERIES:
 		g_mutex_lock(&lock);
@@ -174,10 +180,7 @@ static void marker_exec(unsigned int vcpu, void *udata)
 		if (!v->irq_open)
 			break;
 		v->irq_open = 0;
-		g_mutex_lock(&lock);
-		if (nr_irq_samples < MAX_SAMPLES)
-			irq_samples[nr_irq_samples++] = now - v->irq_start;
-		g_mutex_unlock(&lock);
+		add_sample(irq_samples, &nr_irq_samples, now - v->irq_start);
 		break;
 	}
 }
