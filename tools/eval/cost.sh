@@ -63,7 +63,10 @@ agree() {
 for c in active off pristine; do
 	agree $c fault page-fault
 done
-if [ -n "$(median active irq)" ]; then
+if [ "$(median active irq)" = 0 ]; then
+	echo "not ok - cost: the topology-interrupt series have no samples (the plugin counts from XPV_INSN_IRQ=$irq, asm_sysvec_xpv_topology in $map: is it the kernel L2 ran?)"
+	rc=1
+elif [ -n "$(median active irq)" ]; then
 	agree active irq topology-interrupt
 elif printf '%s\n' "${names[@]}" | grep -qx 'active vdso'; then
 	echo "not ok - cost: no series of the topology interrupt with XPV active"

@@ -30,7 +30,11 @@
  *   xchg %di,%di (66 87 ff)   stop: print them as a series
  * a window opens when a vCPU executes that entry and closes at its next
  * iretq (48 cf): the entry code, the handler, the exit code, and
- * whatever the vCPU ran in between (a VM exit for the EOI).  The
+ * whatever the vCPU ran in between (a VM exit for the EOI).  Any iretq
+ * of that vCPU closes it, another level's too (an interrupt the host
+ * took during the EOI's exit): such a sample comes out short, an
+ * outlier, and the series is summed up by its median.  A window still
+ * open when the series ends counts in no series.  The
  * address names an instruction of the guest that runs the markers'
  * program; another level may run other code there (the lab's L1 runs
  * the same image and never takes that vector), so set it only for a
@@ -72,6 +76,7 @@ static struct vcpu {
 	int open;
 	uint64_t irq_start;
 	int irq_open;
+	int irq_round;		/* the irq_round its window opened in */
 } vcpus[MAX_VCPUS];
 
 /* The series, shared: samples come from any vCPU. */
@@ -79,9 +84,12 @@ static GMutex lock;
 static uint64_t *samples, *irq_samples;
 static unsigned long nr_samples, nr_irq_samples, series;
 
-/* XPV_INSN_IRQ: the interrupt entry (0: none); irq_on: windows counted */
+/*
+ * XPV_INSN_IRQ: the interrupt entry (0: none); irq_on: windows counted;
+ * irq_round: which series they go to, one more at each M_IRQ_ON
+ */
 static uint64_t irq_entry;
-static int irq_on;
+static int irq_on, irq_round;
 
 static int cmp(const void *a, const void *b)
 {
@@ -159,7 +167,10 @@ static void marker_exec(unsigned int vcpu, void *udata)
 		g_mutex_unlock(&lock);
 		break;
 	case M_IRQ_ON:
+		g_mutex_lock(&lock);
+		irq_round++;
 		__atomic_store_n(&irq_on, 1, __ATOMIC_RELAXED);
+		g_mutex_unlock(&lock);
 		break;
 	case M_IRQ_OFF:
 		g_mutex_lock(&lock);
@@ -175,11 +186,16 @@ static void marker_exec(unsigned int vcpu, void *udata)
 		/* the entry instruction counts: it executed at now */
 		v->irq_start = now - 1;
 		v->irq_open = 1;
+		v->irq_round = __atomic_load_n(&irq_round, __ATOMIC_RELAXED);
 		break;
 	case M_IRQ_RET:
 		if (!v->irq_open)
 			break;
 		v->irq_open = 0;
+		/* a window of a series that has ended counts in none */
+		if (!__atomic_load_n(&irq_on, __ATOMIC_RELAXED) ||
+		    v->irq_round != __atomic_load_n(&irq_round, __ATOMIC_RELAXED))
+			break;
 		add_sample(irq_samples, &nr_irq_samples, now - v->irq_start);
 		break;
 	}

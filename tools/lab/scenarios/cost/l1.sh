@@ -12,38 +12,57 @@
 plain_cpu=$LAB_L2_CPU
 plain_append=$LAB_L2_APPEND
 
-# config NAME: boot L2 as configured, its vCPUs pinned (vCPU 0, where
-# the counts are taken, to L1 node 0): a vCPU thread that L1 moved to
-# the other node mid-series would change the guest's pnode, drain its
-# pcp lists and hand out pages L1 has not backed yet (a run of
-# 2026-12-06 counted 8018 instructions per fault for most of a series,
-# against 2663); name the series it ran.
 # irq_cue WHAT N: L2 said "XPVSYNC insncount irq WHAT" N times or more.
 irq_cue() {
 	[ "$(tr -d '\r' </tmp/l2.out | grep -c "^XPVSYNC insncount irq $1")" -ge "$2" ]
 }
 
-# irq_moves ROUND: move vCPU 0 to the other node every 0.3 s until L2
-# has counted ROUND's interrupts (at most 400 moves), then back to CPU 0.
+# irq_ready ROUND: L2's program is ready for ROUND's interrupts (within
+# 600 s); fails at once, saying so, when L2 is done with its code paths
+# without it.
+irq_ready() {
+	_t=0
+	until irq_cue ready "$1"; do
+		if tr -d '\r' </tmp/l2.out | grep -q '^XPVSYNC cost done'; then
+			echo "L2 ran its code paths without round $1 of interrupts (no XPV in L2?)"
+			return 1
+		fi
+		[ $_t -lt 1200 ] || { echo "no cue from L2 in 600 s"; return 1; }
+		_t=$((_t + 1))
+		sleep 0.5
+	done
+}
+
+# irq_moves ROUND: move vCPU 0 between CPU 0 (node 0) and the last CPU
+# of node 1 (not vCPU 1's: two vCPUs on one CPU would close each other's
+# windows) every 0.3 s until L2's program has ended ROUND (at most 400
+# moves), then back to CPU 0.
 irq_moves() {
 	_i=0
+	_far=$(sed 's/.*[-,]//' /sys/devices/system/node/node1/cpulist)
 	while ! irq_cue "done" "$1"; do
-		[ $_i -lt 400 ] || return 1
+		[ $_i -lt 400 ] || { echo "400 moves and L2 still waits"; return 1; }
 		_i=$((_i + 1))
-		taskset -p -c "$(lab_node_cpu $((_i % 2)))" "$(lab_vcpu_tid 0)" \
-			>/dev/null || return 1
+		if [ $((_i % 2)) = 1 ]; then _cpu=$_far; else _cpu=$(lab_node_cpu 0); fi
+		taskset -p -c "$_cpu" "$(lab_vcpu_tid 0)" >/dev/null || return 1
 		sleep 0.3
 	done
 	echo "$_i moves"
 	taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 0)" >/dev/null
 }
 
+# config NAME: boot L2 as configured, its vCPUs pinned (vCPU 0, where
+# the counts are taken, to L1 node 0): a vCPU thread that L1 moved to
+# the other node mid-series would change the guest's pnode, drain its
+# pcp lists and hand out pages L1 has not backed yet (a run of
+# 2026-12-06 counted 8018 instructions per fault for most of a series,
+# against 2663); name the series it ran.
 config() {
 	lab_l2_start_apart
 	if [ "$1" = active ]; then
 		for _r in 1 2; do
 			lab_check "$1: L2 waits for topology interrupts (round $_r)" \
-				lab_wait_for 600 irq_cue ready $_r
+				irq_ready $_r
 			lab_check "$1: L1 moves vCPU 0 between its nodes until L2 counted 32 interrupts (round $_r)" \
 				irq_moves $_r
 		done
