@@ -7,7 +7,7 @@
 # the name L1 gave it, and prints instructions per page fault, per
 # xpv_version() vDSO call and per getppid(), by median over 4096
 # samples, and per topology interrupt (entry to iretq, XPV active), by
-# median over 32.  Checks (TAP) that each configuration's two page-fault
+# median over 64.  Checks (TAP) that each configuration's two page-fault
 # series agree within 1%, and the two interrupt series.  With the unpatched kernel's bzImage (make bench
 # builds it), also the page-fault goal: XPV off at 0.97 or more, XPV
 # active at 0.95 or more of the unpatched kernel's throughput, counted

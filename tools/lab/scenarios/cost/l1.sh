@@ -4,7 +4,7 @@
 # xpv-insncount runs each code path 4096 times between the plugin's
 # markers: a page fault on a fresh page (twice: the two series must
 # agree within 1%), the xpv_version() vDSO call, getppid(), and with XPV
-# active the topology interrupt, from its entry to its iretq (twice, 32
+# active the topology interrupt, from its entry to its iretq (twice, 64
 # each: L1 moves vCPU 0 between its nodes until L2 has them).  L2 boots
 # with XPV active, then with xpv=off, then (when make bench gave L1
 # /lab/bzImage.pristine) the unpatched kernel.  L1 names each series the
@@ -63,7 +63,7 @@ config() {
 		for _r in 1 2; do
 			lab_check "$1: L2 waits for topology interrupts (round $_r)" \
 				irq_ready $_r
-			lab_check "$1: L1 moves vCPU 0 between its nodes until L2 counted 32 interrupts (round $_r)" \
+			lab_check "$1: L1 moves vCPU 0 between its nodes until L2 counted 64 interrupts (round $_r)" \
 				irq_moves $_r
 		done
 	fi
