@@ -247,13 +247,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 					   int argc G_GNUC_UNUSED,
 					   char **argv G_GNUC_UNUSED)
 {
+	const char *irq = getenv("XPV_INSN_IRQ");
+	char *end;
+
 	if (info->system_emulation && info->system.max_vcpus > MAX_VCPUS) {
 		fprintf(stderr, "xpv-insn: at most %d vCPUs\n", MAX_VCPUS);
 		return -1;
 	}
-	const char *irq = getenv("XPV_INSN_IRQ");
-	char *end;
-
 	if (irq && *irq) {
 		irq_entry = strtoull(irq, &end, 0);
 		if (*end || !irq_entry) {

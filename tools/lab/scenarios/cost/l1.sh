@@ -17,20 +17,19 @@ irq_cue() {
 	[ "$(tr -d '\r' </tmp/l2.out | grep -c "^XPVSYNC insncount irq $1")" -ge "$2" ]
 }
 
+# irq_cue_or_end ROUND: L2's program is ready for ROUND's interrupts,
+# or L2 is done with its code paths.
+irq_cue_or_end() {
+	irq_cue ready "$1" || tr -d '\r' </tmp/l2.out | grep -q '^XPVSYNC cost done'
+}
+
 # irq_ready ROUND: L2's program is ready for ROUND's interrupts (within
 # 600 s); fails at once, saying so, when L2 is done with its code paths
 # without it.
 irq_ready() {
-	_t=0
-	until irq_cue ready "$1"; do
-		if tr -d '\r' </tmp/l2.out | grep -q '^XPVSYNC cost done'; then
-			echo "L2 ran its code paths without round $1 of interrupts (no XPV in L2?)"
-			return 1
-		fi
-		[ $_t -lt 1200 ] || { echo "no cue from L2 in 600 s"; return 1; }
-		_t=$((_t + 1))
-		sleep 0.5
-	done
+	lab_wait_for 600 irq_cue_or_end "$1" || { echo "no cue from L2 in 600 s"; return 1; }
+	irq_cue ready "$1" ||
+		{ echo "L2 ran its code paths without round $1 of interrupts (no XPV in L2?)"; return 1; }
 }
 
 # irq_moves ROUND: move vCPU 0 between CPU 0 (node 0) and the last CPU
