@@ -131,6 +131,10 @@ done
 [ "$cpus" -le 8 ] || die "--cpus $cpus: more than 8 vCPUs on this machine's cores only slows TCG down"
 [ "$l2_mem" -ge 128 ] && [ "$l2_mem" -lt "$mem" ] || die "--l2-mem must be 128..$((mem - 1)) MiB"
 [ "$l2_cpus" -ge 1 ] || die "--l2-cpus must be at least 1"
+# L1's waits end before the run's limit, with time left for a hang report
+# (0: no limit, an interactive session without --timeout).
+run_limit=$timeout
+[ $interactive = 0 ] || [ $timeout_set = 1 ] || run_limit=0
 [ -f "$kernel" ] || die "no kernel $kernel: run 'make kernel' (or give --kernel)"
 [ -x "$qemu" ] || die "no QEMU $qemu: run 'make qemu' (or give --qemu)"
 [ -z "$plugin" ] || [ -f "$plugin" ] || die "--plugin $plugin: no such file (make bench builds xpv-insn.so)"
@@ -242,6 +246,7 @@ LAB_L2_MEM=$l2_mem
 LAB_L2_CPU='$l2_cpu'
 LAB_L2_APPEND='$l2_append'
 LAB_L2_TIMEOUT=$l2_timeout
+LAB_TIMEOUT=$run_limit
 LAB_L2_ROOTFS=$l2_rootfs
 LAB_XPV=$xpv
 LAB_MOVE=$move

@@ -236,6 +236,8 @@ lab_l2_trace_shutdown() {
 		echo 1 >$_ev/kvm_userspace_exit/enable &&
 		echo 1 >$_ev/kvm_inj_exception/enable; } ||
 		lab_diag "cannot trace L2's shutdowns (kvm_exit, kvm_userspace_exit)"
+	# L2's kvm-clock, for the hang report (lab_l2_clock)
+	echo 1 >$_ev/kvm_pvclock_update/enable 2>/dev/null
 	# this L2's alone: an earlier guest's shutdown names no death of it
 	: >$LAB_TRACE/trace 2>/dev/null
 }
@@ -324,6 +326,11 @@ lab_l2_hang_report() {
 	timeout 30 xpv-vmwatch -r -s 3 -m "$(lab_l2_map)" -n L2 /tmp/l2.qmp >/tmp/l2.regs 2>&1
 	_rc=$?
 	sed 's/^/  /' /tmp/l2.regs
+	_clk=$(lab_l2_clock)
+	[ -z "$_clk" ] || {
+		echo "  L2's kvm-clock, the last updates L1's KVM published (L1's clock now $(cut -d' ' -f1 /proc/uptime) s):"
+		echo "$_clk" | sed 's/^/    /'
+	}
 	if [ $_rc = 143 ] || [ $_rc = 124 ]; then
 		echo "  L2's QEMU did not answer QMP in 30 s: one of its threads is stuck; in L1's kernel they are:"
 		lab_l2_threads | sed 's/^/  /'
@@ -332,6 +339,28 @@ lab_l2_hang_report() {
 	lab_wait_for 20 test -f /tmp/l2.rc
 	sleep 0.5
 	lab_l2_death | sed 's/^/  /'
+}
+
+# lab_l2_clock: L2's kvm-clock as L1's KVM last published it to each
+# vCPU (kvm_pvclock_update): L1's time of the update, and L2's clock at
+# it.  In a healthy L2 both advance together; an L2 whose clock stopped
+# (tcg-l2-boot-hang's first form) shows here whether KVM stopped
+# publishing, or published a clock that stands still or jumped.
+lab_l2_clock() {
+	grep 'kvm_pvclock_update:' $LAB_TRACE/trace 2>/dev/null | tail -n 8 |
+		awk '{
+			for (i = 1; i < NF; i++) {
+				if ($(i + 1) == "kvm_pvclock_update:")
+					t = $i
+				if ($i == "vcpu_id" || $i == "system_time" || $i == "tsc_timestamp" || $i == "flags")
+					f[$i] = $(i + 1)
+			}
+			sub(/[:,]$/, "", t)
+			for (k in f)
+				sub(/,$/, "", f[k])
+			printf "vCPU %s at L1 %.3f s: L2 clock %.3f s, TSC at it %s, flags %s\n",
+				f["vcpu_id"], t, f["system_time"] / 1e9, f["tsc_timestamp"], f["flags"]
+		}'
 }
 
 # lab_l2_end_hung: the hang report of an L2 that hangs, then end it.
@@ -368,7 +397,13 @@ lab_l2_wait() {
 	if [ -f /tmp/l2.boots ]; then
 		lab_l2_wait_line "${LAB_L2_BOOT_TIMEOUT:-180}" 'XPVLAB # L2: up' || return 1
 	fi
-	lab_wait_for "$((LAB_L2_TIMEOUT + 10))" lab_l2_ended || return 1
+	_wait=$(lab_wait_cap $((LAB_L2_TIMEOUT + 10)))
+	if ! lab_wait_for "$_wait" lab_l2_ended; then
+		echo "L2 still runs after $_wait s, near the run's limit ($LAB_TIMEOUT s)"
+		lab_l2_end_hung
+		lab_l2_tail
+		return 1
+	fi
 	if [ ! -f /tmp/l2.rc ]; then
 		echo "L2's console reported an RCU stall: one of its CPUs stopped"
 		lab_l2_end_hung
@@ -672,6 +707,21 @@ lab_l2_tail() {
 	tail -n 30 /tmp/l2.log | tr -d '\r' | sed 's/^/  | /'
 }
 
+# lab_wait_cap SECONDS: SECONDS, or what is left of the run's limit
+# ($LAB_TIMEOUT, on L1's clock, which starts a few seconds after the
+# harness's) less 150 s: the hang report of an L2 (up to 80 s: its CPUs,
+# then an NMI) and L1's way to its end, where the harness would
+# otherwise cut L1 off with L2's hang unreported.  At least 10.
+lab_wait_cap() {
+	_left=$1
+	if [ "${LAB_TIMEOUT:-0}" -gt 0 ]; then
+		_left=$((LAB_TIMEOUT - 150 - $(cut -d. -f1 /proc/uptime)))
+		[ "$_left" -ge 10 ] || _left=10
+		[ "$_left" -lt "$1" ] || _left=$1
+	fi
+	echo "$_left"
+}
+
 # lab_l2_up: L2's init ran (it says so on its console, and on its output
 # port unless that is broken).
 lab_l2_up() { grep -q "XPVLAB # L2: up" /tmp/l2.log /tmp/l2.out 2>/dev/null; }
@@ -681,10 +731,13 @@ lab_l2_up() { grep -q "XPVLAB # L2: up" /tmp/l2.log /tmp/l2.out 2>/dev/null; }
 # L2 is still booting and its console has said nothing new for
 # $LAB_L2_SILENT seconds (default 60; the longest silence of a healthy
 # boot here is about 20 s, on the debug kernel): that is the boot hang
-# of nested TCG, and waiting out SECONDS would only cost time.
+# of nested TCG, and waiting out SECONDS would only cost time.  The wait
+# also ends before the run's limit (lab_wait_cap), so that a hang gets
+# its report.
 lab_l2_wait_line() {
 	_start=$(date +%s)
-	_deadline=$((_start + $1)) _heard=$_start _size=0 _looked=
+	_wait=$(lab_wait_cap "$1")
+	_deadline=$((_start + _wait)) _heard=$_start _size=0 _looked=
 	until grep -q "$2" /tmp/l2.out 2>/dev/null; do
 		_now=$(date +%s)
 		if [ -f /tmp/l2.boots ] && [ -s /tmp/l2.log ] && ! lab_l2_up; then
@@ -732,6 +785,8 @@ lab_l2_wait_line() {
 		fi
 		if [ "$_now" -ge "$_deadline" ]; then
 			echo "no '$2' from L2 (waited $((_now - _start)) s of $1)"
+			[ "$_wait" = "$1" ] ||
+				echo "(the wait ended early: the run's limit of $LAB_TIMEOUT s is near)"
 			lab_l2_end_hung
 			if ! lab_l2_up; then
 				# Its clock can stop under nested TCG: a flake.

@@ -137,11 +137,12 @@ lab_check "L2 (xpv=off) is up" lab_l2_wait_line 300 '^XPVSYNC numab up'
 lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
 	xpv-pagecheck stripe "$(lab_l2_pid)" 1
 lab_check "L2 (xpv=off) asks for vCPU 0 to move" \
-	lab_l2_wait_line 600 '^XPVSYNC numab move-vcpu 0'
+	lab_l2_wait_line 180 '^XPVSYNC numab move-vcpu 0'
 lab_check "move vCPU 0 (thread $(lab_vcpu_tid 0)) to L1 node 1" \
 	taskset -p -c "$(cat /sys/devices/system/node/node1/cpulist)" "$(lab_vcpu_tid 0)"
+# 30 s of reading, then the listing: about 40 s in all
 lab_check "L2 (xpv=off) listed its pages" \
-	lab_l2_wait_line 600 '^XPVSYNC numab listed control'
+	lab_l2_wait_line 180 '^XPVSYNC numab listed control'
 lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
 where=$(block "$(cue_n)" | xpv-pagecheck check "$(lab_l2_pid)" |
 	sed -n 's/^  node \([0-9]*\): .* the host has \([0-9]*\) of them/\2 pages on node \1/p' |
