@@ -121,7 +121,7 @@ DEFINE_PER_CPU(unsigned long [XPV_MAX_PNODES], xpv_numa_pcp_foreign);
  * @local: counted like zone_statistics() counts nodes.  Ids out of range
  * (unknown) count nothing on their side.
  */
-static void xpv_count_numa(int p, int target, int local)
+void xpv_count_numa(int p, int target, int local)
 {
 	bool p_ok = p >= 0 && p < XPV_MAX_PNODES;
 

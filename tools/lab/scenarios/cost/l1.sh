@@ -6,7 +6,8 @@
 # agree within 1%), the xpv_version() vDSO call, getppid(), and with XPV
 # active the topology interrupt, from its entry to its iretq (twice, 64
 # each: L1 moves vCPU 0 between its nodes until L2 has them).  L2 boots
-# with XPV active, then with xpv=off, then (when make bench gave L1
+# with XPV active, then with XPV active and vCPU 0's pnode without
+# memory (page faults only), then with xpv=off, then (when make bench gave L1
 # /lab/bzImage.pristine) the unpatched kernel.  L1 names each series the
 # plugin printed, in order: "cost-series: CONFIG MODE".
 plain_cpu=$LAB_L2_CPU
@@ -50,14 +51,17 @@ irq_moves() {
 	taskset -p -c "$(lab_node_cpu 0)" "$(lab_vcpu_tid 0)" >/dev/null
 }
 
-# config NAME: boot L2 as configured, its vCPUs pinned (vCPU 0, where
+# config NAME [QEMU-ARGS]: boot L2 as configured, its vCPUs pinned (vCPU 0, where
 # the counts are taken, to L1 node 0): a vCPU thread that L1 moved to
 # the other node mid-series would change the guest's pnode, drain its
 # pcp lists and hand out pages L1 has not backed yet (a run of
 # 2026-12-06 counted 8018 instructions per fault for most of a series,
 # against 2663); name the series it ran.
 config() {
-	lab_l2_start_apart
+	_c=$1
+	shift
+	lab_l2_start_apart "$@"
+	set -- "$_c"
 	if [ "$1" = active ]; then
 		for _r in 1 2; do
 			lab_check "$1: L2 waits for topology interrupts (round $_r)" \
@@ -74,6 +78,12 @@ config() {
 
 LAB_L2_CPU="$plain_cpu,kvm-xpv=on"
 config active
+# XPV active, and vCPU 0's pnode without memory: L2's RAM all on L1
+# node 1, where vCPU 1 runs (the page-fault series only).
+LAB_L2_PREFIX="numactl --membind=1"
+LAB_L2_APPEND="$plain_append cost=short"
+config short -mem-prealloc
+LAB_L2_PREFIX=
 LAB_L2_APPEND="$plain_append xpv=off"
 config off
 if [ -f /lab/bzImage.pristine ]; then
