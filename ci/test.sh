@@ -135,6 +135,7 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate
+	lab_stage "$1guest-reboot" guest-reboot
 	# A debug L2 takes about 140 s to boot and read its image, three times.
 	if [ "$debug" = 1 ]; then
 		lab_stage "$1guest-hibernate" guest-hibernate --timeout 1800

@@ -104,10 +104,11 @@ lab_wait_for() {
 
 # The QEMU command line that runs L2 under KVM in L1 (same kernel as L1,
 # or $LAB_L2_KERNEL).  Extra arguments are appended.  QMP listens on
-# /tmp/l2.qmp.
+# /tmp/l2.qmp.  A reboot ends it (-no-reboot) unless LAB_L2_NO_REBOOT is
+# set, empty (guest-reboot).
 lab_l2_cmdline() {
 	echo qemu-system-x86_64 -accel kvm -cpu "$LAB_L2_CPU" -smp "$LAB_L2_CPUS" \
-		-m "${LAB_L2_MEM}M" -nodefaults -no-reboot -display none \
+		-m "${LAB_L2_MEM}M" -nodefaults ${LAB_L2_NO_REBOOT--no-reboot} -display none \
 		-L /lab/fw -kernel "${LAB_L2_KERNEL:-/lab/bzImage}" -initrd /lab/l2.cpio \
 		-append "'console=ttyS0 panic=-1 nokaslr unknown_nmi_panic $LAB_L2_APPEND'" \
 		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off \
@@ -236,8 +237,6 @@ lab_l2_trace_shutdown() {
 		echo 1 >$_ev/kvm_userspace_exit/enable &&
 		echo 1 >$_ev/kvm_inj_exception/enable; } ||
 		lab_diag "cannot trace L2's shutdowns (kvm_exit, kvm_userspace_exit)"
-	# L2's kvm-clock, for the hang report (lab_l2_clock)
-	echo 1 >$_ev/kvm_pvclock_update/enable 2>/dev/null
 	# this L2's alone: an earlier guest's shutdown names no death of it
 	: >$LAB_TRACE/trace 2>/dev/null
 }
@@ -327,8 +326,9 @@ lab_l2_hang_report() {
 	_rc=$?
 	sed 's/^/  /' /tmp/l2.regs
 	_clk=$(lab_l2_clock)
+	[ -n "$_clk" ] || echo "  L2's kvm-clock: L1's KVM published no update of it in 3 s"
 	[ -z "$_clk" ] || {
-		echo "  L2's kvm-clock, the last updates L1's KVM published (L1's clock now $(cut -d' ' -f1 /proc/uptime) s):"
+		echo "  L2's kvm-clock, the last updates L1's KVM published in 3 s (L1's clock now $(cut -d' ' -f1 /proc/uptime) s):"
 		echo "$_clk" | sed 's/^/    /'
 	}
 	if [ $_rc = 143 ] || [ $_rc = 124 ]; then
@@ -341,12 +341,19 @@ lab_l2_hang_report() {
 	lab_l2_death | sed 's/^/  /'
 }
 
-# lab_l2_clock: L2's kvm-clock as L1's KVM last published it to each
-# vCPU (kvm_pvclock_update): L1's time of the update, and L2's clock at
-# it.  In a healthy L2 both advance together; an L2 whose clock stopped
-# (tcg-l2-boot-hang's first form) shows here whether KVM stopped
-# publishing, or published a clock that stands still or jumped.
+# lab_l2_clock: L2's kvm-clock as L1's KVM publishes it to each vCPU
+# (kvm_pvclock_update), for 3 s: L1's time of each update, and L2's
+# clock at it.  In a healthy L2 both advance together; an L2 whose clock
+# stopped (tcg-l2-boot-hang's first form) shows here whether KVM stopped
+# publishing, or published a clock that stands still or jumped.  Traced
+# only then: KVM publishes many times a second under nested TCG (its
+# TSC is unstable), which would push the shutdown traces out of the
+# buffer.
 lab_l2_clock() {
+	_ev=$LAB_TRACE/events/kvm/kvm_pvclock_update/enable
+	echo 1 >$_ev 2>/dev/null || { echo "(cannot trace kvm_pvclock_update)"; return 0; }
+	sleep 3
+	echo 0 >$_ev
 	grep 'kvm_pvclock_update:' $LAB_TRACE/trace 2>/dev/null | tail -n 8 |
 		awk '{
 			for (i = 1; i < NF; i++) {
