@@ -136,6 +136,9 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate
 	lab_stage "$1guest-reboot" guest-reboot
+	# one L2 across L1s of 2, 4 and 2 nodes: three runs of lab.sh
+	stage "$1guest-reshape" "$kstage" qemu tools selftests -- env XPV_DEBUG="$debug" \
+		XPV_LAB_RETRIES=4 RESHAPE_OUT="$BUILD/lab/$1guest-reshape" "$TOP/tools/lab/reshape.sh"
 	# A debug L2 takes about 140 s to boot and read its image, three times.
 	if [ "$debug" = 1 ]; then
 		lab_stage "$1guest-hibernate" guest-hibernate --timeout 1800

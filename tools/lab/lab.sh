@@ -36,6 +36,9 @@ L2 (started by L1's QEMU under KVM):
 Scenario and files:
   --l1-script F      run F in L1 instead of the scenario's l1.sh
   --l2-script F      run F in L2 instead of the scenario's l2.sh
+  --share DIR        DIR of this machine, writable, at /share in L1
+                     (virtio-9p): what runs of the lab hand on to each
+                     other (guest-reshape's migration streams)
   --l1-file SRC[:DEST], --l2-file SRC[:DEST]
                      copy a file or directory into L1's or L2's root (DEST
                      default /lab/files/NAME); a dynamically linked program
@@ -66,7 +69,7 @@ l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
 qemu=$BUILD/obj/qemu/qemu-system-x86_64
 sets=() plugin=
-timeout=900 timeout_set=0 l2_timeout=600 out= interactive=0 xpv=1 move=0
+share= timeout=900 timeout_set=0 l2_timeout=600 out= interactive=0 xpv=1 move=0
 if [ "${XPV_DEBUG:-0}" = 1 ]; then
 	kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
 	mem=4096
@@ -89,6 +92,7 @@ while [ $# -gt 0 ]; do
 	--l2-script) need "$@"; l2_script=$2; shift ;;
 	--l1-file) need "$@"; l1_files+=("$2"); shift ;;
 	--l2-file) need "$@"; l2_files+=("$2"); shift ;;
+	--share) need "$@"; share=$2; shift ;;
 	--kernel) need "$@"; kernel=$2; shift ;;
 	--qemu) need "$@"; qemu=$2; shift ;;
 	--timeout) need "$@"; timeout=$2; timeout_set=1; shift ;;
@@ -138,6 +142,7 @@ run_limit=$timeout
 [ -f "$kernel" ] || die "no kernel $kernel: run 'make kernel' (or give --kernel)"
 [ -x "$qemu" ] || die "no QEMU $qemu: run 'make qemu' (or give --qemu)"
 [ -z "$plugin" ] || [ -f "$plugin" ] || die "--plugin $plugin: no such file (make bench builds xpv-insn.so)"
+[ -z "$share" ] || [ -d "$share" ] || die "--share $share: no such directory"
 [ -z "$l1_script" ] || [ -f "$l1_script" ] || die "--l1-script $l1_script: no such file"
 [ -z "$l2_script" ] || [ -f "$l2_script" ] || die "--l2-script $l2_script: no such file"
 [ -f "${l1_script:-$scdir/l1.sh}" ] || die "scenario $scname has no l1.sh and no --l1-script was given"
@@ -248,6 +253,7 @@ LAB_L2_APPEND='$l2_append'
 LAB_L2_TIMEOUT=$l2_timeout
 LAB_TIMEOUT=$run_limit
 LAB_L2_ROOTFS=$l2_rootfs
+LAB_SHARE=$([ -z "$share" ] || echo 1)
 LAB_XPV=$xpv
 LAB_MOVE=$move
 EOF
@@ -323,6 +329,8 @@ qemu_cmd=("$qemu" -accel tcg -cpu max,la57=off
 	-kernel "$kernel" -initrd "$out/l1.cpio" -append "$l1_append")
 [ -z "$rootfs" ] || qemu_cmd+=(-virtfs
 	"local,path=$rootfs,mount_tag=xpvroot,security_model=none,readonly=on")
+[ -z "$share" ] || qemu_cmd+=(-virtfs
+	"local,path=$(cd "$share" && pwd),mount_tag=xpvshare,security_model=none")
 : >"$out/l1.log"
 : >"$out/l2.log"
 

@@ -441,6 +441,44 @@ lab_l2_done() {
 # lab_l2_pid: the PID of L2's QEMU process (for taskset, migratepages).
 lab_l2_pid() { cat /tmp/l2.pid; }
 
+# lab_l2_migrated: L2's outgoing migration completed (0), failed or was
+# cancelled (2, saying so), or goes on (1).
+lab_l2_migrated() {
+	_s=$(lab_qmp '{"execute":"query-migrate"}') || return 2
+	case $_s in
+	*'"status": "completed"'*) return 0 ;;
+	*'"status": "failed"'* | *'"status": "cancelled"'*)
+		echo "$_s"
+		return 2 ;;
+	esac
+	return 1
+}
+
+# lab_l2_wait_migrated SECONDS: until L2's outgoing migration completed.
+lab_l2_wait_migrated() {
+	_deadline=$(($(date +%s) + $1))
+	while :; do
+		lab_l2_migrated
+		case $? in 0) return 0 ;; 2) return 1 ;; esac
+		[ "$(date +%s)" -lt "$_deadline" ] || return 1
+		sleep 0.5
+	done
+}
+
+# lab_l2_save FILE: save L2 to FILE with QMP "migrate" (the path of a
+# live migration, to "exec:cat"), as fast as L1 can write it, then quit
+# the source QEMU (checks).
+lab_l2_save() {
+	rm -f "$1"
+	lab_check "QMP: migrate to $1" lab_qmp \
+		'{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":4294967296}}' \
+		"{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > $1\"}}"
+	lab_check "the migration completed" lab_l2_wait_migrated 300
+	lab_diag "migration stream: $(wc -c <"$1") bytes"
+	lab_check "QMP: quit the source" lab_qmp '{"execute":"quit"}'
+	lab_check "the source QEMU exited cleanly" lab_l2_wait
+}
+
 # lab_gpa2hva GPA: where L2's guest-physical address GPA is in its QEMU
 # (QEMU's gpa2hva), for tools that read L2's RAM from L1.
 lab_gpa2hva() {

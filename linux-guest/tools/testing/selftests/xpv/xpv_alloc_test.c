@@ -30,21 +30,6 @@
 
 #define MAX_PNODES	64
 
-/* A /proc/vmstat counter, or -1. */
-static long read_vmstat(const char *name)
-{
-	char key[64];
-	long v, r = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
-		if (!strcmp(key, name))
-			r = v;
-	if (f)
-		fclose(f);
-	return r;
-}
-
 /* The kB of a "<prefix> <key>: <kB> kB" line of @text, or -1. */
 static long kb_of(const char *text, const char *key)
 {

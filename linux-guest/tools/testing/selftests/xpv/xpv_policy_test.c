@@ -24,6 +24,15 @@
  * which after "XPVSYNC policy done" waits up to WAIT seconds (default
  * 0) for the host to say it has looked, by moving CPU to another pnode.
  * Needs CAP_SYS_ADMIN for the page frames; the guest needs two pnodes.
+ *
+ *   xpv_policy_test gone PNODE MIB WAIT
+ *
+ * A policy that outlives its pnode: with set_mempolicy(MPOL_BIND |
+ * MPOL_F_PNODES, {PNODE}), MIB MiB are allocated; "XPVSYNC policy gone
+ * armed pnode=PNODE" says so, and the test waits up to WAIT seconds for
+ * the topology to lose PNODE (the VM restored on a host with fewer
+ * nodes).  Then MIB MiB more, under the same policy, must be allocated
+ * (no fault, no OOM kill) and counted in /proc/vmstat xpv_policy_gone.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -245,6 +254,36 @@ static char *bound_mapping(unsigned long n, int q, long *r)
 	return buf;
 }
 
+static void test_gone(int pnode, unsigned long mib, int wait)
+{
+	unsigned long n = (mib << 20) / psize, mask = 1UL << pnode;
+	long gone, nr = nr_pnodes;
+	double end;
+	char *buf;
+
+	ksft_set_plan(3);
+	ksft_test_result(!sys_set_mempolicy(MPOL_BIND | MPOL_F_PNODES, mask),
+			 "set_mempolicy(MPOL_BIND | MPOL_F_PNODES, {%d}) of %ld pnodes\n",
+			 pnode, nr);
+	touch(new_mapping(n), n);
+	printf("XPVSYNC policy gone armed pnode=%d\n", pnode);
+	fflush(stdout);
+	for (end = now() + wait; nr > pnode && now() < end; usleep(100000))
+		nr = read_sysfs("nr_pnodes");
+	ksft_test_result(nr <= pnode,
+			 "the topology lost pnode %d (%ld pnodes now) within %d s\n",
+			 pnode, nr, wait);
+	if (nr > pnode)
+		return;
+	gone = read_vmstat("xpv_policy_gone");
+	buf = new_mapping(n);
+	touch(buf, n);
+	gone = read_vmstat("xpv_policy_gone") - gone;
+	ksft_test_result(gone >= (long)n,
+			 "%lu MiB more under the policy of the gone pnode %d: allocated, %ld pages counted in xpv_policy_gone (%lu at least)\n",
+			 mib, pnode, gone, n);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
@@ -262,6 +301,15 @@ int main(int argc, char **argv)
 	nr_pnodes = read_sysfs("nr_pnodes");
 	if (nr_pnodes <= 0)
 		ksft_exit_skip("XPV is not active (no %s)\n", XPV_SYSFS);
+	if (argc == 5 && !strcmp(argv[1], "gone")) {
+		p = atoi(argv[2]);
+		mib = strtoul(argv[3], NULL, 0);
+		if (p < 0 || p >= nr_pnodes || !mib || mib > 4096)
+			ksft_exit_fail_msg("gone: PNODE 0..%ld, MIB 1..4096\n",
+					   nr_pnodes - 1);
+		test_gone(p, mib, atoi(argv[4]));
+		ksft_finished();
+	}
 	if (nr_pnodes < 2 || nr_pnodes > MAX_PNODES)
 		ksft_exit_skip("needs 2 to %d pnodes, not %ld\n", MAX_PNODES,
 			       nr_pnodes);

@@ -51,6 +51,21 @@ static inline long read_sysfs(const char *name)
 	return v;
 }
 
+/* A /proc/vmstat counter, or -1. */
+static inline long read_vmstat(const char *name)
+{
+	char key[64];
+	long v, r = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			r = v;
+	if (f)
+		fclose(f);
+	return r;
+}
+
 static inline double now(void)
 {
 	struct timespec ts;
