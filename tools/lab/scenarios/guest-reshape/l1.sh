@@ -17,9 +17,11 @@
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
 [ -d /share ] || { lab_not_ok "/share is here" "guest-reshape runs through tools/lab/reshape.sh (lab.sh --share)"; exit 1; }
 
-# restore FROM VCPU0-NODE VCPU1-NODE MEM-NODE: L2 from the stream FROM,
-# its threads on MEM-NODE's CPUs and its memory there, then vCPU 1 moved.
+# restore FROM VCPU0-NODE VCPU1-NODE MEM-NODE: L2 from the stream FROM
+# (an earlier run's), its threads on MEM-NODE's CPUs and its memory
+# there, then its vCPUs moved.
 restore() {
+	lab_check "the stream of the run before is here" test -s "$1"
 	LAB_L2_PREFIX="numactl --membind=$4 taskset -c $(cat /sys/devices/system/node/node"$4"/cpulist)"
 	lab_l2_start -name l2,debug-threads=on -incoming "'exec:cat $1'"
 	LAB_L2_PREFIX=
@@ -40,7 +42,6 @@ a)
 	;;
 b)
 	lab_check "L1 has 4 nodes" test "$LAB_NODES" = 4
-	lab_check "the stream of run a is here" test -s /share/l2-a.mig
 	restore /share/l2-a.mig 3 2 3
 	lab_check "L2 runs again and read its 4 pnodes, vCPU 0 on pnode 3" \
 		lab_l2_wait_line 300 '^XPVSYNC reshape 4 checked'
@@ -52,7 +53,6 @@ b)
 	;;
 c)
 	lab_check "L1 has 2 nodes" test "$LAB_NODES" = 2
-	lab_check "the stream of run b is here" test -s /share/l2-b.mig
 	restore /share/l2-b.mig 1 0 0
 	lab_check "query-xpv: vCPU 0 on pnode 1" lab_wait_for 60 vcpu_on 0 1
 	lab_check "L2 ran to completion" lab_l2_done
