@@ -406,7 +406,11 @@ lab_l2_wait() {
 	fi
 	_wait=$(lab_wait_cap $((LAB_L2_TIMEOUT + 10)))
 	if ! lab_wait_for "$_wait" lab_l2_ended; then
-		echo "L2 still runs after $_wait s, near the run's limit ($LAB_TIMEOUT s)"
+		if [ "$_wait" -lt $((LAB_L2_TIMEOUT + 10)) ]; then
+			echo "L2 still runs after $_wait s, near the run's limit ($LAB_TIMEOUT s)"
+		else
+			echo "L2 still runs $_wait s after its QEMU's timeout of $LAB_L2_TIMEOUT s"
+		fi
 		lab_l2_end_hung
 		lab_l2_tail
 		return 1
@@ -501,15 +505,12 @@ lab_l2_look() {
 	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
 }
 
-# lab_xpv_pnode_kb P (L2): the memory pnode P backs, in kB.
-lab_xpv_pnode_kb() {
-	sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' /sys/devices/system/xpv/pnode"$1"/meminfo
-}
-
 # lab_xpv_spread (L2): pnode 1 backs a third of L2's memory or more (L1
-# moves half of it there with xpv-pagecheck stripe).
+# moves half of it there with xpv-pagecheck stripe), by L2's sysfs
+# (lab_pnode_kb).
 lab_xpv_spread() {
-	[ $(($(lab_xpv_pnode_kb 1) * 3)) -ge $(($(lab_xpv_pnode_kb 0) + $(lab_xpv_pnode_kb 1))) ]
+	_k1=$(lab_pnode_kb 1)
+	[ "${_k1:-0}" -gt 0 ] && [ $((_k1 * 3)) -ge $(($(lab_pnode_kb 0) + _k1)) ]
 }
 
 # lab_xpv_settle (L2): the topology has not changed for 3 s (a program
@@ -768,8 +769,13 @@ lab_wait_cap() {
 }
 
 # lab_l2_up: L2's init ran (it says so on its console, and on its output
-# port unless that is broken).
-lab_l2_up() { grep -q "XPVLAB # L2: up" /tmp/l2.log /tmp/l2.out 2>/dev/null; }
+# port unless that is broken), $LAB_L2_BOOTS times (1 unless a scenario
+# that reboots L2 waits for a later boot: its boot-hang check then
+# watches that boot).
+lab_l2_up() {
+	[ "$(grep -c "XPVLAB # L2: up" /tmp/l2.log 2>/dev/null)" -ge "${LAB_L2_BOOTS:-1}" ] ||
+		[ "$(grep -c "XPVLAB # L2: up" /tmp/l2.out 2>/dev/null)" -ge "${LAB_L2_BOOTS:-1}" ]
+}
 
 # lab_l2_wait_line SECONDS PATTERN: wait for a line on L2's output port;
 # fails at once when L2 has exited without printing it, and early when
@@ -830,7 +836,7 @@ lab_l2_wait_line() {
 		fi
 		if [ "$_now" -ge "$_deadline" ]; then
 			echo "no '$2' from L2 (waited $((_now - _start)) s of $1)"
-			[ "$_wait" = "$1" ] ||
+			[ "$_wait" = "$1" ] || [ $((_now - _start)) -lt "$_wait" ] ||
 				echo "(the wait ended early: the run's limit of $LAB_TIMEOUT s is near)"
 			lab_l2_end_hung
 			if ! lab_l2_up; then

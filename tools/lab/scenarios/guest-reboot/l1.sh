@@ -28,12 +28,17 @@ lab_l2_start_apart
 lab_check "first boot: L2 reads its vCPUs apart and waits for vCPU 1 to move" \
 	lab_l2_wait_line 300 '^XPVSYNC armed cpu=1 pnode=1 '
 lab_check "xpvctl vcpu l2 1 0: vCPU 1 to node 0" xpvctl vcpu l2 1 0
+# the waits below watch the second boot (a hang while booting is named)
+LAB_L2_BOOTS=2
 lab_check "second boot: L2 reads both vCPUs on pnode 0 and waits for vCPU 1 to move" \
 	lab_l2_wait_line 300 '^XPVSYNC armed cpu=1 pnode=0 '
 w=$(area_writes | tr '\n' ' ')
 lab_diag "L2's writes of MSR_KVM_XPV_AREA: $w"
 lab_check "L2 registered its area, unregistered it on the way down, and registered it again" \
 	sh -c "echo '$w' | grep -Eq '^0x[0-9a-f]*[13579bdf] 0x0 0x[0-9a-f]*[13579bdf] \$'"
+# A triple fault on the way down would reset L2 too (reboot=reset)
+lab_check "L1's KVM saw no shutdown (triple fault) of L2: $(lab_shutdown_count) traced" \
+	test "$(lab_shutdown_count)" = 0
 lab_check "query-xpv after the reboot: vCPU 1 on pnode 0" test "$(lab_xpv_vcpu_pnode 1)" = 0
 lab_check "xpvctl vcpu l2 1 1: vCPU 1 back to node 1" xpvctl vcpu l2 1 1
 lab_check "L2 (second boot) ran to completion" lab_l2_done

@@ -15,7 +15,7 @@
 #     gone, /proc/vmstat xpv_policy_gone).
 # The guest's side is in l2.sh, which L2 took with it from run a.
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
-[ -d /share ] || { lab_not_ok "/share is here" "guest-reshape runs through tools/lab/reshape.sh (lab.sh --share)"; exit 1; }
+grep -q ' /share 9p ' /proc/mounts || { lab_not_ok "/share is mounted (virtio-9p)" "guest-reshape runs through tools/lab/reshape.sh (lab.sh --share)"; exit 1; }
 
 # restore FROM VCPU0-NODE VCPU1-NODE MEM-NODE: L2 from the stream FROM
 # (an earlier run's), its threads on MEM-NODE's CPUs and its memory

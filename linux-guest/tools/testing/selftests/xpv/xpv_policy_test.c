@@ -273,8 +273,11 @@ static void test_gone(int pnode, unsigned long mib, int wait)
 	ksft_test_result(nr <= pnode,
 			 "the topology lost pnode %d (%ld pnodes now) within %d s\n",
 			 pnode, nr, wait);
-	if (nr > pnode)
+	if (nr > pnode) {
+		ksft_test_result_fail("pnode %d still there: no allocation under its policy\n",
+				      pnode);
 		return;
+	}
 	gone = read_vmstat("xpv_policy_gone");
 	buf = new_mapping(n);
 	touch(buf, n);
@@ -301,12 +304,12 @@ int main(int argc, char **argv)
 	nr_pnodes = read_sysfs("nr_pnodes");
 	if (nr_pnodes <= 0)
 		ksft_exit_skip("XPV is not active (no %s)\n", XPV_SYSFS);
-	if (argc == 5 && !strcmp(argv[1], "gone")) {
-		p = atoi(argv[2]);
-		mib = strtoul(argv[3], NULL, 0);
+	if (argc > 1 && !strcmp(argv[1], "gone")) {
+		p = argc == 5 ? atoi(argv[2]) : -1;
+		mib = argc == 5 ? strtoul(argv[3], NULL, 0) : 0;
 		if (p < 0 || p >= nr_pnodes || !mib || mib > 4096)
-			ksft_exit_fail_msg("gone: PNODE 0..%ld, MIB 1..4096\n",
-					   nr_pnodes - 1);
+			ksft_exit_fail_msg("usage: gone PNODE MIB WAIT, PNODE < %ld\n",
+					   nr_pnodes);
 		test_gone(p, mib, atoi(argv[4]));
 		ksft_finished();
 	}
