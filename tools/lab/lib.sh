@@ -241,6 +241,26 @@ lab_l2_trace_shutdown() {
 	: >$LAB_TRACE/trace 2>/dev/null
 }
 
+# lab_area_msr_trace on|off: trace L2's writes of MSR_KVM_XPV_AREA
+# (0x4b564d09: its area's address | enable, or 0), or stop; the trace
+# keeps those of the L2 started last (lab_l2_trace_shutdown clears it).
+lab_area_msr_trace() {
+	mount -t tracefs tracefs $LAB_TRACE 2>/dev/null
+	_ev=$LAB_TRACE/events/kvm/kvm_msr
+	if [ "$1" = on ]; then
+		{ echo 'ecx == 0x4b564d09' >$_ev/filter && echo 1 >$_ev/enable; } ||
+			lab_diag "cannot trace kvm_msr"
+	else
+		echo 0 >$_ev/enable
+	fi
+}
+
+# lab_area_msr_writes: the values L2 wrote to MSR_KVM_XPV_AREA while
+# traced (lab_area_msr_trace), one a line.
+lab_area_msr_writes() {
+	sed -n 's/.*msr_write 4b564d09 = \(0x[0-9a-f]*\)$/\1/p' $LAB_TRACE/trace
+}
+
 # lab_vm_flake [WHO [MAP]]: the name of the TCG flake that ended the last
 # traced shutdown of L1's guest WHO (L2 by default, or a KVM selftest's
 # VM; its symbols in MAP), or fail.  tcg-exc-delivery: it shut down
@@ -326,11 +346,12 @@ lab_l2_hang_report() {
 	_rc=$?
 	sed 's/^/  /' /tmp/l2.regs
 	_clk=$(lab_l2_clock)
-	[ -n "$_clk" ] || echo "  L2's kvm-clock: L1's KVM published no update of it in 3 s"
-	[ -z "$_clk" ] || {
+	if [ -z "$_clk" ]; then
+		echo "  L2's kvm-clock: L1's KVM published no update of it in 3 s"
+	else
 		echo "  L2's kvm-clock, the last updates L1's KVM published in 3 s (L1's clock now $(cut -d' ' -f1 /proc/uptime) s):"
 		echo "$_clk" | sed 's/^/    /'
-	}
+	fi
 	if [ $_rc = 143 ] || [ $_rc = 124 ]; then
 		echo "  L2's QEMU did not answer QMP in 30 s: one of its threads is stuck; in L1's kernel they are:"
 		lab_l2_threads | sed 's/^/  /'

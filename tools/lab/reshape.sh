@@ -16,12 +16,12 @@ out=${RESHAPE_OUT:-$TOP/build/lab/guest-reshape}
 share=$out/share
 mkdir -p "$share"
 rm -f "$share"/*.mig
+# 4 nodes of 1 GiB: L2's 512 MiB bound to one of them (twice as much
+# for the debug kernel, as lab.sh gives it)
+m=1
+[ "${XPV_DEBUG:-0}" != 1 ] || m=2
 rc=0
 for phase in a b c; do
-	# 4 nodes of 1 GiB: L2's 512 MiB bound to one of them
-	# (twice as much for the debug kernel, as lab.sh gives it)
-	m=1
-	[ "${XPV_DEBUG:-0}" != 1 ] || m=2
 	case $phase in b) shape=(--nodes 4 --mem $((4096 * m))) ;; *) shape=(--nodes 2 --mem $((2048 * m))) ;; esac
 	echo "reshape: run $phase: ${shape[*]}"
 	"$TOP/tools/lab/lab.sh" --out "$out/$phase" --share "$share" "${shape[@]}" \

@@ -1,6 +1,8 @@
 # L2 half of cost (see l1.sh).
 modes="fault fault vdso getppid"
-if grep -q 'cost=short' /proc/cmdline; then
+short=0
+grep -q 'cost=short' /proc/cmdline && short=1
+if [ $short = 1 ]; then
 	# the case measured: this CPU's pnode has no memory of its own
 	no_memory_on_0() { [ "$(lab_pnode_kb 0)" = 0 ] && [ "$(lab_pnode_kb 1)" -gt 0 ]; }
 	lab_check "vCPU 0's pnode 0 has no memory (MemTotal $(lab_pnode_kb 0) kB), pnode 1 has ($(lab_pnode_kb 1) kB)" \
@@ -19,7 +21,7 @@ done
 # The topology interrupt, twice, with XPV active: xpv-insncount waits
 # idle for 64 of them, which L1 sends by moving vCPU 0 on the program's
 # cue; it runs outside lab_check, whose output comes only at the end.
-if [ -e /sys/devices/system/xpv/nr_pnodes ] && ! grep -q 'cost=short' /proc/cmdline; then
+if [ -e /sys/devices/system/xpv/nr_pnodes ] && [ $short = 0 ]; then
 	for r in 1 2; do
 		if xpv-insncount irq 64; then
 			lab_ok "xpv-insncount irq 64 (round $r)"

@@ -9,18 +9,14 @@
 # The cases are in ./cases (l2.sh reads them too).
 . ./cases
 
-trace=/sys/kernel/tracing
-mount -t tracefs tracefs $trace 2>/dev/null
 # The area's address, from L2's registration (MSR_KVM_XPV_AREA).
-echo 'ecx == 0x4b564d09' >$trace/events/kvm/kvm_msr/filter &&
-	echo 1 >$trace/events/kvm/kvm_msr/enable ||
-	lab_diag "cannot trace kvm_msr"
+lab_area_msr_trace on
 
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
 lab_l2_start_apart
 lab_check "L2 took its topology" lab_l2_wait_line 300 '^XPVSYNC ready'
-gpa=$(sed -n 's/.*msr_write 4b564d09 = \(0x[0-9a-f]*\)$/\1/p' $trace/trace | tail -n 1)
-echo 0 >$trace/events/kvm/kvm_msr/enable
+gpa=$(lab_area_msr_writes | tail -n 1)
+lab_area_msr_trace off
 lab_check "L1 traced L2's registration of its area at ${gpa:-?}" test -n "$gpa"
 [ -n "$gpa" ] || exit 1
 poke() { xpv-areapoke "$(lab_l2_pid)" "$gpa" "$@"; }

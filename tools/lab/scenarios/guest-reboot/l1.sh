@@ -8,15 +8,7 @@
 # guest's writes of MSR_KVM_XPV_AREA: a registration, the unregistration,
 # a registration again, in that order.  A host that went on publishing
 # into the first boot's area, or a guest left with its old view, fails.
-trace=/sys/kernel/tracing
-mount -t tracefs tracefs $trace 2>/dev/null
-echo 'ecx == 0x4b564d09' >$trace/events/kvm/kvm_msr/filter &&
-	echo 1 >$trace/events/kvm/kvm_msr/enable ||
-	lab_diag "cannot trace kvm_msr"
-# the guest's writes of the area MSR so far, one value a line
-area_writes() {
-	sed -n 's/.*msr_write 4b564d09 = \(0x[0-9a-f]*\)$/\1/p' $trace/trace
-}
+lab_area_msr_trace on
 
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
 # A reboot resets L2 (no -no-reboot, QEMU's default action); the watcher
@@ -32,7 +24,7 @@ lab_check "xpvctl vcpu l2 1 0: vCPU 1 to node 0" xpvctl vcpu l2 1 0
 LAB_L2_BOOTS=2
 lab_check "second boot: L2 reads both vCPUs on pnode 0 and waits for vCPU 1 to move" \
 	lab_l2_wait_line 300 '^XPVSYNC armed cpu=1 pnode=0 '
-w=$(area_writes | tr '\n' ' ')
+w=$(lab_area_msr_writes | tr '\n' ' ')
 lab_diag "L2's writes of MSR_KVM_XPV_AREA: $w"
 lab_check "L2 registered its area, unregistered it on the way down, and registered it again" \
 	sh -c "echo '$w' | grep -Eq '^0x[0-9a-f]*[13579bdf] 0x0 0x[0-9a-f]*[13579bdf] \$'"
@@ -42,4 +34,4 @@ lab_check "L1's KVM saw no shutdown (triple fault) of L2: $(lab_shutdown_count) 
 lab_check "query-xpv after the reboot: vCPU 1 on pnode 0" test "$(lab_xpv_vcpu_pnode 1)" = 0
 lab_check "xpvctl vcpu l2 1 1: vCPU 1 back to node 1" xpvctl vcpu l2 1 1
 lab_check "L2 (second boot) ran to completion" lab_l2_done
-echo 0 >$trace/events/kvm/kvm_msr/enable
+lab_area_msr_trace off
