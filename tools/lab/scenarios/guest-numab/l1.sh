@@ -13,10 +13,10 @@
 # node; within 60 s 95% of the buffer must be on the pnode the test
 # runs on, and the test must stay there.  Shared memory: two threads
 # that start on different pnodes and share 64 MiB must end up in one
-# numa_group; their locality is printed.  After each, L1 pauses L2 and
-# checks every page L2 lists against where L1 keeps it (move_pages on
-# QEMU's memory), and that 95% of them (shared: none asked) are on the
-# pnode L2 says the test ends on.  Control: the vCPU move again, in an
+# numa_group, on one pnode, with 90% of the buffer there.  After each,
+# L1 pauses L2 and checks every page L2 lists against where L1 keeps it
+# (move_pages on QEMU's memory), and that 95% of them (shared: 90%) are
+# on the pnode L2 says the test ends on.  Control: the vCPU move again, in an
 # L2 with xpv=off.  On the debug kernel (make test's lab-debug-*), only
 # follow the vCPU (32 MiB, 180 s), the churn and the control run.
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
@@ -120,9 +120,9 @@ if ! lab_debug_kernel; then
 	lab_check "xpv-pagecheck move: the $(wc -l </tmp/numab.move) page ranges L2 listed to node $to" \
 		xpv-pagecheck move "$(lab_l2_pid)" "$to" </tmp/numab.move
 	check_listed memory
-	# The locality is printed, not asserted (xpv_numab_test.c): 0% asks
-	# only that every listed page is where L2 says.
-	check_listed shared 0
+	# The pair and its memory gathered on one pnode (xpv_numab_test.c
+	# asks 90% of the reads local): 90% of the pages there by L1's truth
+	check_listed shared 90
 	lab_check "L2 (4 vCPUs) ran to completion" lab_l2_done
 	LAB_L2_CPUS=$nb_cpus
 	LAB_L2_APPEND=$nb_append
