@@ -6,7 +6,7 @@
 # build/rootfs/debian.  The lab shares it read-only into L1 (virtio-9p)
 # for scenarios that need a real userspace there, e.g. libvirtd, and L1
 # shares it on into L2 for scenarios that run Debian's programs in the
-# XPV guest (tools/lab/README.md).
+# XPV guest (tools/lab/README.md), kexec-tools among them (guest-reboot).
 #
 # Rebuilt only when the package list or this script changes; about 40 s
 # and 450 MB from a Debian mirror (2026-12-06).
@@ -26,6 +26,8 @@ PKGS=(
 	# stressors), perf 6.1 for the xpv and kvm tracepoints, the OpenMP
 	# and Fortran runtimes NPB-OMP programs link, and GNU time.
 	stress-ng linux-perf libgomp1 libgfortran5 time
+	# kexec into the next kernel from an XPV L2 (guest-reboot)
+	kexec-tools
 )
 DEST=$BUILD/rootfs/debian
 LOG=$BUILD/logs/rootfs.log
@@ -91,7 +93,7 @@ EOF
 # and the built QEMU (lab_rootfs_qemu) at the path the example XML names.
 mkdir -p "$tmp/lab"
 : >"$tmp/usr/local/bin/qemu-system-x86_64"
-for b in libvirtd virtlogd virsh numactl stress-ng perf time; do
+for b in libvirtd virtlogd virsh numactl stress-ng perf time kexec; do
 	[ -x "$tmp/usr/sbin/$b" ] || [ -x "$tmp/usr/bin/$b" ] ||
 		die "the root filesystem has no $b after the install"
 done

@@ -97,7 +97,7 @@ lab_stage() {
 	kvm-selftests | guest-topology | guest-pages | guest-alloc | guest-vnuma | \
 	guest-numab)
 		needs="$needs selftests" ;;
-	libvirt) needs="$needs rootfs" ;;
+	libvirt | guest-reboot) needs="$needs rootfs" ;;
 	guest-debian | guest-numactl-suite) needs="$needs rootfs numactl" ;;
 	guest-numactl) needs="$needs selftests numactl" ;;
 	guest-jemalloc) needs="$needs selftests jemalloc" ;;
