@@ -1,13 +1,20 @@
-# make eval: the evaluation matrix in the lab, one topology-change
-# scenario, every configuration side by side in one run.
+# make eval: the evaluation matrix in the lab, every configuration side
+# by side in one run, under each topology-change scenario.
 #
-# Scenario vcpu-lb (vCPU load balancing, the thesis' main one): L2 has 2
-# vCPUs, vCPU 0 on L1 node 0 and vCPU 1 on node 1 at its start; while a
-# workload runs, L1 swaps the two vCPU threads' nodes every
-# EVAL_PERIOD seconds (default 30).  The thesis moved vCPUs 5 to 20
-# times a minute on hardware; nested TCG runs the guest about 10 times
-# slower, so 2 a minute here is about its slowest rate (10 s, QUICK's
-# and make test's, about its fastest).
+# Scenarios (EVAL_SCENARIOS, a subset in this order; each runs every
+# workload, in the same L2).  L2 has 2 vCPUs, vCPU 0 on L1 node 0 and
+# vCPU 1 on node 1 when each workload starts.
+#   vcpu-lb     vCPU load balancing, the thesis' main one: while a
+#               workload runs, L1 swaps the two vCPU threads' nodes every
+#               EVAL_PERIOD seconds (default 30).  The thesis moved vCPUs
+#               5 to 20 times a minute on hardware; nested TCG runs the
+#               guest about 10 times slower, so 2 a minute here is about
+#               its slowest rate (10 s, QUICK's and make test's, about
+#               its fastest).
+#   mem-rebind  memory rebinding: every EVAL_PERIOD seconds L1 moves all
+#               of L2's memory (QEMU's, migratepages) to node 1, then to
+#               node 0, and so on, as a host that consolidates memory or
+#               frees a node would; the vCPUs stay apart.
 #
 # Configurations (EVAL_CONFIGS, a subset in this order):
 #   xpv         kvm-xpv=on, UMA, RAM first touched by the vCPUs, the
@@ -38,18 +45,21 @@
 # L1's emulated nodes cost the same to reach: in the lab, locality is
 # the figure; runtime shows only what each configuration spends.
 EVAL_CONFIGS=${EVAL_CONFIGS:-xpv vnuma uma-hostnb interleave firsttouch}
+EVAL_SCENARIOS=${EVAL_SCENARIOS:-vcpu-lb mem-rebind}
 EVAL_PERIOD=${EVAL_PERIOD:-30}
 SHM=/dev/shm/xpv-numabench
 BASE_CPU=$LAB_L2_CPU
 BASE_APPEND=$LAB_L2_APPEND
 BASE_CPUS=$LAB_L2_CPUS
 
-csv() { lab_diag "eval-csv: $cfg,vcpu-lb,$*"; }
+csv() { lab_diag "eval-csv: $cfg,$scn,$*"; }
 
 lab_check "mount the Debian root (virtio-9p) for perf" lab_rootfs_mount || exit 1
 
-# changer: swap the vCPU threads' nodes every EVAL_PERIOD s until
-# /tmp/eval.stop; counts the changes in /tmp/eval.changes.
+# changer: every EVAL_PERIOD s until /tmp/eval.stop, the scenario's
+# change: swap the vCPU threads' nodes (vcpu-lb), or move all of L2's
+# memory to the other node (mem-rebind: node 1 first); counts the
+# changes in /tmp/eval.changes.
 changer() {
 	_n=0
 	echo 0 >/tmp/eval.changes
@@ -57,11 +67,16 @@ changer() {
 		sleep "$EVAL_PERIOD"
 		[ ! -e /tmp/eval.stop ] || break
 		_n=$((_n + 1))
-		if [ $((_n % 2)) = 1 ]; then
-			lab_l2_pin_apart 1 0 >/dev/null
-		else
-			lab_l2_pin_apart 0 1 >/dev/null
-		fi || { echo "changer: a vCPU move failed" >&2; break; }
+		case $scn in
+		vcpu-lb)
+			if [ $((_n % 2)) = 1 ]; then
+				lab_l2_pin_apart 1 0 >/dev/null
+			else
+				lab_l2_pin_apart 0 1 >/dev/null
+			fi ;;
+		mem-rebind)
+			lab_rootfs migratepages "$(lab_l2_pid)" all $((_n % 2)) ;;
+		esac || { echo "changer: $scn's change $_n failed" >&2; break; }
 		echo $_n >/tmp/eval.changes
 	done
 }
@@ -70,8 +85,8 @@ changer() {
 # sampler for memread) when it starts, stop them when it ends.
 workload() {
 	_w=$1
-	lab_check "$cfg: L2 starts $_w" lab_l2_wait_line 600 "^XPVSYNC eval $_w start"
-	lab_check "$cfg: vCPU 0 on node 0, vCPU 1 on node 1" lab_l2_pin_apart
+	lab_check "$cfg, $scn: L2 starts $_w" lab_l2_wait_line 600 "^XPVSYNC eval $scn $_w start"
+	lab_check "$cfg, $scn: vCPU 0 on node 0, vCPU 1 on node 1" lab_l2_pin_apart
 	rm -f /tmp/eval.stop
 	_h0=$(lab_vmstat numa_pages_migrated)
 	rm -f /tmp/eval-perf.on
@@ -79,24 +94,24 @@ workload() {
 		-o /tmp/eval-perf.csv -- sh -c ': >/tmp/eval-perf.on
 			until [ -e /tmp/eval.stop ]; do sleep 0.5; done' &
 	_perf=$!
-	lab_wait_for 60 test -e /tmp/eval-perf.on || lab_diag "$cfg: L1's perf did not start in 60 s"
+	lab_wait_for 60 test -e /tmp/eval-perf.on || lab_diag "$cfg, $scn: L1's perf did not start in 60 s"
 	changer &
 	_ch=$!
 	if [ "$_w" = memread ]; then
-		lab_check "$cfg: L2's memread waits" \
-			lab_l2_wait_line 600 '^XPVSYNC numabench memread waiting'
+		lab_check "$cfg, $scn: L2's memread waits" \
+			lab_l2_wait_line 600 "^XPVSYNC numabench memread-$scn waiting"
 		xpv-numabench go $SHM
-		lab_check "$cfg: memread has written its buffer" \
-			lab_l2_wait_line 600 '^XPVSYNC numabench memread loaded'
+		lab_check "$cfg, $scn: memread has written its buffer" \
+			lab_l2_wait_line 600 "^XPVSYNC numabench memread-$scn loaded"
 		# shellcheck disable=SC2086 # the ranges are words
 		xpv-numabench sample "$(lab_l2_pid)" $SHM "${EVAL_SECONDS:-90}" $ranges >/tmp/eval-loc.out
-		lab_check "$cfg: memread's locality sampled ($(grep -c '^[0-9]' /tmp/eval-loc.out) samples)" \
+		lab_check "$cfg, $scn: memread's locality sampled ($(grep -c '^[0-9]' /tmp/eval-loc.out) samples)" \
 			grep -q '^[0-9]' /tmp/eval-loc.out
 		grep '^[0-9]' /tmp/eval-loc.out | while IFS= read -r _l; do
-			lab_diag "eval-loc: $cfg,memread,$_l"
+			lab_diag "eval-loc: $cfg,$scn,memread,$_l"
 		done
 	fi
-	lab_check "$cfg: L2's $_w ends" lab_l2_wait_line 900 "^XPVSYNC eval $_w end"
+	lab_check "$cfg, $scn: L2's $_w ends" lab_l2_wait_line 900 "^XPVSYNC eval $scn $_w end"
 	: >/tmp/eval.stop
 	wait $_ch $_perf
 	csv "$_w,topology_changes,$(cat /tmp/eval.changes),count"
@@ -113,7 +128,7 @@ config() {
 		sh -c "echo $([ "$2" = on ] && echo 1 || echo 0) >/proc/sys/kernel/numa_balancing"
 	shift 2
 	rm -f $SHM
-	LAB_L2_APPEND="$BASE_APPEND xpv_eval=$cfg"
+	LAB_L2_APPEND="$BASE_APPEND xpv_eval=$cfg xpv_eval_scenarios=$(echo $EVAL_SCENARIOS | tr ' ' ,)"
 	lab_l2_start_apart \
 		-object memory-backend-file,id=nbshm,mem-path=$SHM,size=1M,share=on \
 		-device ivshmem-plain,memdev=nbshm "$@"
@@ -125,13 +140,23 @@ config() {
 		ranges="0:$_hb:$(lab_gpa2hva 0) $_hb:$_hb:$(lab_gpa2hva $_hb)"
 		lab_diag "$cfg: guest RAM in QEMU: $ranges"
 	fi
-	for w in ${EVAL_WORKLOADS:-memread stream npb}; do
-		workload "$w"
+	for scn in $EVAL_SCENARIOS; do
+		for w in ${EVAL_WORKLOADS:-memread stream npb}; do
+			workload "$w"
+		done
 	done
 	lab_check "$cfg: L2 ran to completion" lab_l2_done
 	LAB_L2_CPU=$BASE_CPU LAB_L2_CPUS=$BASE_CPUS
 }
 
+_s=
+for scn in $EVAL_SCENARIOS; do
+	case $scn in
+	vcpu-lb | mem-rebind) _s="$_s $scn" ;;
+	*) lab_not_ok "scenario $scn" "unknown: EVAL_SCENARIOS takes vcpu-lb mem-rebind" ;;
+	esac
+done
+EVAL_SCENARIOS=${_s# }
 half=$((LAB_L2_MEM / 2))
 for c in $EVAL_CONFIGS; do
 	case $c in

@@ -1,10 +1,12 @@
-# L2 half of eval (see l1.sh): the workloads, in order, each between
-# "XPVSYNC eval W start" and "XPVSYNC eval W end", under perf stat of
-# the guest's xpv tracepoint; "eval-csv:" lines for the report.
+# L2 half of eval (see l1.sh): for each scenario S, the workloads, in
+# order, each between "XPVSYNC eval S W start" and "XPVSYNC eval S W
+# end", under perf stat of the guest's xpv tracepoint; "eval-csv:" lines
+# for the report.
 cfg=$(sed -n 's/.*xpv_eval=\([^ ]*\).*/\1/p' /proc/cmdline)
+scns=$(sed -n 's/.*xpv_eval_scenarios=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 EVAL_SECONDS=${EVAL_SECONDS:-90}
 EVAL_MIB=${EVAL_MIB:-64}
-csv() { lab_diag "eval-csv: $cfg,vcpu-lb,$*"; }
+csv() { lab_diag "eval-csv: $cfg,$scn,$*"; }
 # the guest's counters, "NAME VALUE" lines: its NUMA balancing's, XPV's
 counters() {
 	grep -E '^(numa_pages_migrated|numa_hint_faults|numa_hint_faults_local|xpv_interrupts|xpv_alloc_[a-z_]*) ' \
@@ -24,7 +26,7 @@ run() {
 	_w=$1
 	shift
 	counters >/tmp/before
-	echo "XPVSYNC eval $_w start"
+	echo "XPVSYNC eval $scn $_w start"
 	_t0=$(date +%s)
 	# through tee: its XPVSYNC lines must come as they are printed
 	{
@@ -33,7 +35,7 @@ run() {
 	} 2>&1 | tee /tmp/"$_w".out
 	_rc=$(cat /tmp/rc)
 	_t=$(($(date +%s) - _t0))
-	echo "XPVSYNC eval $_w end"
+	echo "XPVSYNC eval $scn $_w end"
 	csv "$_w,exit_status,$_rc,"
 	csv "$_w,wall_time,$_t,s"
 	csv "$_w,xpv_topology_update,$(lab_perf_count /tmp/perf.csv xpv:xpv_topology_update),events"
@@ -45,20 +47,20 @@ run() {
 
 memread() {
 	# as in l1.sh: L1 samples EVAL_SECONDS from the first write's end
-	run memread /lab/bin/xpv-numabench load memread "$EVAL_MIB" $((EVAL_SECONDS + 15))
-	lab_check "memread ran" test $? = 0
-	_r=$(sed -n 's/^numabench memread: .*, \([0-9.]*\) MiB\/s$/\1/p' /tmp/memread.out)
-	lab_check "memread: its throughput (${_r:-none})" test -n "$_r"
+	run memread /lab/bin/xpv-numabench load "memread-$scn" "$EVAL_MIB" $((EVAL_SECONDS + 15))
+	lab_check "$scn: memread ran" test $? = 0
+	_r=$(sed -n "s/^numabench memread-$scn: .*, \([0-9.]*\) MiB\/s$/\1/p" /tmp/memread.out)
+	lab_check "$scn: memread: its throughput (${_r:-none})" test -n "$_r"
 	csv "memread,throughput,$_r,MiB/s"
 }
 
 stream() {
 	run stream stress-ng --temp-path /tmp --stream 2 --timeout "${EVAL_SECONDS}s" \
 		--metrics-brief
-	lab_check "stress-ng --stream: a successful run" test $? = 0
+	lab_check "$scn: stress-ng --stream: a successful run" test $? = 0
 	# "stress-ng: metrc: [PID] stream BOGO-OPS REAL USR SYS BOGO-OPS/S ..."
 	_r=$(awk '$2 == "metrc:" && $4 == "stream" {print $9; exit}' /tmp/stream.out)
-	lab_check "stress-ng --stream: its bogo ops/s (${_r:-none})" test -n "$_r"
+	lab_check "$scn: stress-ng --stream: its bogo ops/s (${_r:-none})" test -n "$_r"
 	csv "stream,throughput,$_r,bogo-ops/s"
 }
 
@@ -85,22 +87,24 @@ npb() {
 			csv "npb-$_p,throughput,$(sed -n 's/^ *Mop\/s total *= *\([0-9.]*\).*/\1/p' "$_o"),Mop/s"
 		case " ${EVAL_NPB_XFAIL:-} " in
 		*" $_p "*)
-			lab_check "NPB $_p: its failed verification is reported as a failure (exit status $_rc)" \
+			lab_check "$scn: NPB $_p: its failed verification is reported as a failure (exit status $_rc)" \
 				test $_v = 0 ;;
 		*)
-			lab_check "NPB $_p: verification SUCCESSFUL (exit status $_rc)" test $_v = 1 ;;
+			lab_check "$scn: NPB $_p: verification SUCCESSFUL (exit status $_rc)" test $_v = 1 ;;
 		esac
 	done
 }
 
-for w in ${EVAL_WORKLOADS:-memread stream npb}; do
-	case $w in
-	memread | stream) $w ;;
-	npb)
-		# L1 follows one workload named npb: one start, one end
-		echo "XPVSYNC eval npb start"
-		npb
-		echo "XPVSYNC eval npb end" ;;
-	*) lab_not_ok "workload $w" "unknown: EVAL_WORKLOADS takes memread stream npb" ;;
-	esac
+for scn in $scns; do
+	for w in ${EVAL_WORKLOADS:-memread stream npb}; do
+		case $w in
+		memread | stream) $w ;;
+		npb)
+			# L1 follows one workload named npb: one start, one end
+			echo "XPVSYNC eval $scn npb start"
+			npb
+			echo "XPVSYNC eval $scn npb end" ;;
+		*) lab_not_ok "workload $w" "unknown: EVAL_WORKLOADS takes memread stream npb" ;;
+		esac
+	done
 done
