@@ -38,9 +38,11 @@ else
 	lab_diag "second boot: version $(cat $x/version), $(cat $x/nr_pnodes) pnodes"
 	xpv-guest-test wait-move 1 1 300
 	healthy "second boot"
-
-	# kexec into the same kernel and initramfs, which L1 shares (virtio-9p
-	# xpvkexec); Debian's kexec-tools, from the Debian root
+fi
+# With LAB_REBOOT_KEXEC=1 (see l1.sh): kexec into the same kernel and
+# initramfs, which L1 shares (virtio-9p xpvkexec); Debian's kexec-tools,
+# from the Debian root
+if ! grep -qw xpvkexec /proc/cmdline && [ "${LAB_REBOOT_KEXEC:-0}" = 1 ]; then
 	lab_check "mount the Debian root (virtio-9p through L1)" lab_rootfs_mount || exit 1
 	lab_check "mount L1's share of L2's kernel and initramfs at $LAB_ROOTFS/mnt" \
 		mount -t 9p -o trans=virtio,version=9p2000.L,ro xpvkexec $LAB_ROOTFS/mnt || exit 1
