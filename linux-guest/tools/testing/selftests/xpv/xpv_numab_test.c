@@ -723,6 +723,9 @@ static void test_shared(unsigned long mib)
 		       QUIET_S, m, arrived, home, extra);
 	ksft_print_msg("shared: next %d s: %lu%% local, passes off it %lu/%lu and %lu/%lu\n",
 		       QUIET_S, locality(k), away[0], passes[0], away[1], passes[1]);
+	ksft_print_msg("shared: next %d s: numa groups %ld and %ld, this watch's %ld\n",
+		       QUIET_S, group_of(readers[0].tid), group_of(readers[1].tid),
+		       group_of(gettid()));
 	__atomic_store_n(&stop_reading, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < 2; i++)
 		pthread_join(readers[i].thread, NULL);
