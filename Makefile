@@ -55,7 +55,7 @@ help:
 	@echo "                  (BENCH=name runs one; bench-numab plots to build/lab/bench-numab.png)"
 	@echo "  make eval       the evaluation matrix in the lab (tools/lab/scenarios/eval): XPV, static"
 	@echo "                  vNUMA, UMA with host balancing, interleave, first touch under vCPU load"
-	@echo "                  balancing; build/eval/<date>/{results.csv,report.md,*.png}"
+	@echo "                  balancing and memory rebinding; build/eval/<date>/{results.csv,report.md,*.png}"
 	@echo "                  (QUICK=1: three configurations, shorter; NPB_DIR=.../NPB3.4-OMP/bin)"
 	@echo "  make clean      remove build outputs (keeps sources and ccache)"
 	@echo "  make distclean  remove build/ entirely"

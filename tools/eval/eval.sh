@@ -4,7 +4,7 @@
 # make eval: the evaluation matrix in the lab (tools/lab/scenarios/eval),
 # then its report (report.sh) in $EVAL_OUT (default build/eval/<date>).
 #   QUICK=1       xpv, vnuma and firsttouch, 20 s per workload, a change
-#                 every 10 s: about 14 minutes instead of about 50
+#                 every 10 s: about 20 minutes instead of about 50
 #   NPB_DIR=DIR   DIR's *.x (NPB3.4-OMP's bin/) run in each L2, OpenMP on
 #                 every vCPU, their verification checked
 #   NPB_XFAIL=P.. programs whose failed verification must be reported
@@ -40,6 +40,8 @@ if [ -n "${NPB_DIR:-}" ]; then
 fi
 [ -z "${NPB_XFAIL:-}" ] || sets+=(--set "EVAL_NPB_XFAIL=$NPB_XFAIL")
 mkdir -p "$out"
+# A reused EVAL_OUT (make test's) must not show an earlier run's results.
+rm -f "$out"/results.csv "$out"/locality.csv "$out"/report.md "$out"/*.png "$out"/*.dat
 echo "# eval: the lab run (progress below); results in ${out#"$TOP"/}"
 rc=0
 # Progress: L1's checks as they come (lab.sh prints its results at the end).

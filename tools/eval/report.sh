@@ -67,12 +67,14 @@ describe() {
 	esac
 }
 rc=0
-: >"$dir/report.body"
+body=$(mktemp)
+trap 'rm -f "$body"' EXIT
 # one_scenario: the plots, checks and report.md part of scenario $scn
 one_scenario() {
 	workloads=$(awk -F, -v s="$scn" 'NR > 1 && $2 == s && $4 == "throughput" && $5 != "" {print $3}' "$res" |
 		awk '!seen[$0]++' | tr '\n' ' ')
 	lpng=$dir/locality-$scn.png rpng=$dir/runtime-$scn.png norm=$dir/runtime-$scn.dat
+	rm -f "$lpng" "$rpng"	# a plot not made again must not pass as this run's
 
 	# locality.png
 	if [ "$(wc -l <"$loc")" -gt 1 ]; then
@@ -176,14 +178,15 @@ GP
 		echo
 		echo "### What moved (per workload: L1's changes, pages migrated, XPV events)"
 		echo
-		echo "| configuration | workload | topology changes | guest pages migrated | host pages migrated | xpv_topology_update | kvm_xpv_publish |"
-		echo "| --- | --- | --- | --- | --- | --- | --- |"
+		echo "| configuration | workload | topology changes | guest pages migrated | host pages migrated (balancing) | host pages moved (all) | xpv_topology_update | kvm_xpv_publish | kvm_xpv_mem_publish |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 		for c in $configs; do
 			for w in $(awk -F, -v c="$c" -v s="$scn" '$1 == c && $2 == s && $4 == "topology_changes" {print $3}' "$res"); do
-				printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$w" \
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$w" \
 					"$(value "$c" "$w" topology_changes)" "$(value "$c" "$w" guest_numa_pages_migrated)" \
-					"$(value "$c" "$w" host_pages_migrated)" "$(value "$c" "$w" xpv_topology_update)" \
-					"$(value "$c" "$w" kvm_xpv_publish)"
+					"$(value "$c" "$w" host_pages_migrated)" "$(value "$c" "$w" host_pages_moved)" \
+					"$(value "$c" "$w" xpv_topology_update)" \
+					"$(value "$c" "$w" kvm_xpv_publish)" "$(value "$c" "$w" kvm_xpv_mem_publish)"
 			done
 		done
 		if grep -q "^[^,]*,$scn,[^,]*,verified," "$res"; then
@@ -199,7 +202,7 @@ GP
 		echo
 		echo "Plots: locality-$scn.png, runtime-$scn.png."
 		echo
-	} >>"$dir/report.body"
+	} >>"$body"
 
 	# The plots must show what they claim.
 	if [ -f "$lpng" ]; then
@@ -234,9 +237,8 @@ done
 	echo "(migrations, faults, notifications), and locality is the figure that"
 	echo "says where memory is. On a NUMA host both count."
 	echo
-	cat "$dir/report.body"
+	cat "$body"
 	echo "Data: results.csv, locality.csv."
 } >"$dir/report.md"
-rm -f "$dir/report.body"
 echo "eval-report: $dir/{results.csv,locality.csv,report.md}, locality-S.png and runtime-S.png for S in: ${scenarios% }"
 exit $rc

@@ -58,7 +58,8 @@ lab_check "mount the Debian root (virtio-9p) for perf" lab_rootfs_mount || exit 
 
 # changer: every EVAL_PERIOD s until /tmp/eval.stop, the scenario's
 # change: swap the vCPU threads' nodes (vcpu-lb), or move all of L2's
-# memory to the other node (mem-rebind: node 1 first); counts the
+# memory to the node it was not last moved to (mem-rebind: node 1
+# first in each L2, /tmp/eval.node across its workloads); counts the
 # changes in /tmp/eval.changes.
 changer() {
 	_n=0
@@ -75,7 +76,9 @@ changer() {
 				lab_l2_pin_apart 0 1 >/dev/null
 			fi ;;
 		mem-rebind)
-			lab_rootfs migratepages "$(lab_l2_pid)" all $((_n % 2)) ;;
+			_to=$((1 - $(cat /tmp/eval.node 2>/dev/null || echo 0)))
+			lab_rootfs migratepages "$(lab_l2_pid)" all $_to &&
+				echo $_to >/tmp/eval.node ;;
 		esac || { echo "changer: $scn's change $_n failed" >&2; break; }
 		echo $_n >/tmp/eval.changes
 	done
@@ -88,7 +91,7 @@ workload() {
 	lab_check "$cfg, $scn: L2 starts $_w" lab_l2_wait_line 600 "^XPVSYNC eval $scn $_w start"
 	lab_check "$cfg, $scn: vCPU 0 on node 0, vCPU 1 on node 1" lab_l2_pin_apart
 	rm -f /tmp/eval.stop
-	_h0=$(lab_vmstat numa_pages_migrated)
+	_h0=$(lab_vmstat numa_pages_migrated) _m0=$(lab_vmstat pgmigrate_success)
 	rm -f /tmp/eval-perf.on
 	lab_rootfs perf stat -x, -a -e kvm:kvm_xpv_publish,kvm:kvm_xpv_mem_publish \
 		-o /tmp/eval-perf.csv -- sh -c ': >/tmp/eval-perf.on
@@ -116,6 +119,8 @@ workload() {
 	wait $_ch $_perf
 	csv "$_w,topology_changes,$(cat /tmp/eval.changes),count"
 	csv "$_w,host_pages_migrated,$(($(lab_vmstat numa_pages_migrated) - _h0)),pages"
+	# all of L1's page migrations: its balancing's and migratepages'
+	csv "$_w,host_pages_moved,$(($(lab_vmstat pgmigrate_success) - _m0)),pages"
 	for _e in kvm_xpv_publish kvm_xpv_mem_publish; do
 		csv "$_w,$_e,$(lab_perf_count /tmp/eval-perf.csv "kvm:$_e"),events"
 	done
@@ -127,7 +132,7 @@ config() {
 	lab_check "$cfg: L1's NUMA balancing $2" \
 		sh -c "echo $([ "$2" = on ] && echo 1 || echo 0) >/proc/sys/kernel/numa_balancing"
 	shift 2
-	rm -f $SHM
+	rm -f $SHM /tmp/eval.node
 	LAB_L2_APPEND="$BASE_APPEND xpv_eval=$cfg xpv_eval_scenarios=$(echo $EVAL_SCENARIOS | tr ' ' ,)"
 	lab_l2_start_apart \
 		-object memory-backend-file,id=nbshm,mem-path=$SHM,size=1M,share=on \
