@@ -28,6 +28,11 @@ Machine (L1, emulated by TCG):
   --l1-append ARGS   extra L1 kernel command line (e.g. kvm.xpv=0)
   --plugin SO        load TCG plugin SO into L1's QEMU; what it prints
                      goes to qemu-cpu.log (the cost model's xpv-insn.so)
+  --tcg-thread single|multi
+                     TCG's threading for L1 (default single, or
+                     \$LAB_TCG_THREAD): multi-threaded TCG runs each vCPU
+                     on a thread of its own, and kills L2 or L1 in nested
+                     SVM in about one run in three (tools/lab/README.md)
 L2 (started by L1's QEMU under KVM):
   --l2-cpus N        (default 2)     --l2-mem MIB   (default 512)
   --l2-cpu MODEL     L2's -cpu (default qemu64,kvm-steal-time=off; see
@@ -68,7 +73,7 @@ l1_script= l2_script=
 l1_files=() l2_files=()
 kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
 qemu=$BUILD/obj/qemu/qemu-system-x86_64
-sets=() plugin=
+sets=() plugin= tcg_thread=${LAB_TCG_THREAD:-single}
 share= timeout=900 timeout_set=0 l2_timeout=600 out= interactive=0 xpv=1 move=0
 if [ "${XPV_DEBUG:-0}" = 1 ]; then
 	kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
@@ -88,6 +93,7 @@ while [ $# -gt 0 ]; do
 	--l2-append) need "$@"; l2_append=$2; shift ;;
 	--l1-append) need "$@"; l1_extra=" $2"; shift ;;
 	--plugin) need "$@"; plugin=$2; shift ;;
+	--tcg-thread) need "$@"; tcg_thread=$2; shift ;;
 	--l1-script) need "$@"; l1_script=$2; shift ;;
 	--l2-script) need "$@"; l2_script=$2; shift ;;
 	--l1-file) need "$@"; l1_files+=("$2"); shift ;;
@@ -112,6 +118,10 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 1 ] || { usage >&2; die "give exactly one scenario"; }
 scenario=$1
+case $tcg_thread in
+single | multi) ;;
+*) die "--tcg-thread (or LAB_TCG_THREAD) must be single or multi, not '$tcg_thread'" ;;
+esac
 
 if [ -d "$scenario" ]; then
 	scdir=$(cd "$scenario" && pwd)
@@ -323,7 +333,7 @@ echo "lab: L1 initramfs $(($(stat -c %s "$out/l1.cpio") >> 20)) MiB"
 # the README says (its balancing fights the guest's); a scenario that
 # wants it turns kernel.numa_balancing on.
 l1_append="console=ttyS0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 maxcpus=1 nokaslr numa_balancing=disable$l1_quiet$l1_extra"
-qemu_cmd=("$qemu" -accel tcg -cpu max,la57=off
+qemu_cmd=("$qemu" -accel "tcg,thread=$tcg_thread" -cpu max,la57=off
 	"${numa_args[@]}" -nodefaults -display none
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "$kernel" -initrd "$out/l1.cpio" -append "$l1_append")
@@ -360,7 +370,7 @@ echo "${qemu_cmd[*]}" >"$out/cmdline"
 vmwatch=$BUILD/tools/xpv-vmwatch
 [ -x "$vmwatch" ] || die "tools not built: run 'make tools'"
 
-echo "lab: running scenario $scname: L1 $nodes nodes/$cpus vCPUs/$mem MiB, L2 $l2_cpus vCPUs/$l2_mem MiB, timeout ${timeout}s"
+echo "lab: running scenario $scname: L1 $nodes nodes/$cpus vCPUs/$mem MiB, L2 $l2_cpus vCPUs/$l2_mem MiB, TCG $tcg_thread-threaded, timeout ${timeout}s"
 
 # L1's output port (xpvlab.out, what its scenario prints and nothing
 # else) and L2's as L1 relays it (xpvlab.l2out): results come from there,
