@@ -21,8 +21,10 @@ passed=0 failed=0 skipped=0 labruns=0
 declare -A stage_ok
 
 # stage NAME [needs STAGE...] -- CMD...: run CMD, count its TAP lines.
+# A lab stage (lab-*) is queued instead while lanes are open (lanes_open):
+# lanes_run runs the queue, then counts it in order.
 stage() {
-	local name=$1 dep log rc=0 p f s
+	local name=$1 dep log rc=0
 	shift
 	while [ "$1" != -- ]; do
 		dep=$1
@@ -37,30 +39,80 @@ stage() {
 	shift
 	log=$LOGS/$name.log
 	case $name in lab-*) labruns=$((labruns + 1)) ;; esac
+	if [ "$lanes_open" = 1 ] && [[ $name == lab-* ]]; then
+		printf '%q ' "$@" >"$LOGS/$name.cmd"
+		queue+=("$name")
+		return
+	fi
 	echo "# ==== $name: $*"
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	count_stage "$name" "$rc" "$log"
+}
+
+# count_stage NAME RC LOG: the stage's results, from its TAP lines.
+count_stage() {
+	local name=$1 rc=$2 log=$3 p f s
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	s=$(grep -Ec '^ok .*# (SKIP|skip)' "$log")
 	p=$((p - s))
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
 		# a plain command: its exit status is the single result
-		if [ $rc -eq 0 ]; then
+		if [ "$rc" -eq 0 ]; then
 			echo "ok - $name"
 			p=1
 		else
 			echo "not ok - $name # exit status $rc, log $log"
 			f=1
 		fi
-	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name # exited with status $rc after $p passing checks"
 		f=1
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
-	if [ $rc -eq 0 ] && [ "$f" -eq 0 ]; then stage_ok[$name]=1; else stage_ok[$name]=0; fi
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]; then stage_ok[$name]=1; else stage_ok[$name]=0; fi
+}
+
+# The lab's L1 runs under single-threaded TCG (tools/lab/README.md), one
+# host CPU per run: XPV_TEST_LANES runs (default: one per CPU, at most 2)
+# go side by side.  Each stage's output is shown whole once all are done,
+# in the order of the list; progress lines say what starts and ends.
+lanes=${XPV_TEST_LANES:-$(n=$(nproc); echo $((n < 2 ? 1 : 2)))}
+[[ $lanes =~ ^[1-9]$ ]] || { echo "XPV_TEST_LANES must be 1 to 9, not '$lanes'" >&2; exit 2; }
+lanes_open=0 queue=()
+lanes_open() { [ "$lanes" -gt 1 ] && lanes_open=1; }
+lanes_run() {
+	local name i=0 running=0 t0 n=${#queue[@]}
+	lanes_open=0
+	[ "$n" -gt 0 ] || return 0
+	echo "# lab: $n stages, $lanes at a time; their output follows once all have ended"
+	for name in "${queue[@]}"; do
+		if [ "$running" -ge "$lanes" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		i=$((i + 1))
+		echo "# [$(date -u +%T)] $i/$n $name: started"
+		(
+			t0=$(date +%s)
+			bash "$LOGS/$name.cmd" >"$LOGS/$name.log" 2>&1
+			rc=$?
+			echo "$rc" >"$LOGS/$name.rc"
+			echo "# [$(date -u +%T)] $name: ended, status $rc, $(($(date +%s) - t0)) s," \
+				"$(grep -c '^ok ' "$LOGS/$name.log") ok, $(grep -c '^not ok ' "$LOGS/$name.log") not ok"
+		) &
+		running=$((running + 1))
+	done
+	wait
+	for name in "${queue[@]}"; do
+		echo "# ==== $name: $(cat "$LOGS/$name.cmd")"
+		cat "$LOGS/$name.log"
+		count_stage "$name" "$(cat "$LOGS/$name.rc" 2>/dev/null || echo 125)" "$LOGS/$name.log"
+	done
+	queue=()
 }
 
 start=$(date +%s)
@@ -148,10 +200,13 @@ all_scenarios() { # PREFIX
 	lab_stage "$1libvirt" libvirt
 	lab_stage "$1host-off" host-off --l1-append kvm.xpv=0
 }
+# The debug kernel is built before the lab's stages start: no build
+# runs beside them.
+stage kernel-debug -- env XPV_DEBUG=1 "$TOP/ci/build-linux.sh"
+lanes_open
 if [ "${XPV_TEST:-}" = debug ]; then
 	# every scenario on the debug kernel (KASAN, lockdep, DEBUG_VM)
 	kstage=kernel-debug debug=1
-	stage kernel-debug -- env XPV_DEBUG=1 "$TOP/ci/build-linux.sh"
 	all_scenarios lab-debug-
 else
 	kstage=kernel debug=0
@@ -179,7 +234,6 @@ else
 	# on either console fails them.  guest-alloc-stress covers what the
 	# debug guest-alloc did, and more (make test-debug runs them all).
 	kstage=kernel-debug debug=1
-	stage kernel-debug -- env XPV_DEBUG=1 "$TOP/ci/build-linux.sh"
 	# the MSR storm of xpv_fuzz_test at 2000 values per MSR, not 10^4:
 	# each of its VM exits risks nested TCG's flakes, and the debug
 	# kernel's checks need no more (tools/lab/README.md)
@@ -189,6 +243,8 @@ else
 	lab_stage lab-debug-guest-topology guest-topology --set GT_XPV_OFF=0
 	lab_stage lab-debug-guest-alloc-stress guest-alloc-stress
 fi
+
+lanes_run
 
 retries=$(wc -l <"$BUILD/lab/retries.log")
 echo "# lab retries (named TCG flakes only): $retries in $labruns scenario runs"
