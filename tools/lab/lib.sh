@@ -803,19 +803,28 @@ lab_l2_up() {
 # L2 is still booting and its console has said nothing new for
 # $LAB_L2_SILENT seconds (default 60; the longest silence of a healthy
 # boot here is about 20 s, on the debug kernel): that is the boot hang
-# of nested TCG, and waiting out SECONDS would only cost time.  The wait
-# also ends before the run's limit (lab_wait_cap), so that a hang gets
-# its report.
+# of nested TCG, and waiting out SECONDS would only cost time.  While L2
+# boots and its console goes on printing, SECONDS count from its last
+# line: a slow boot (the debug kernel, one host CPU per lab run) does not
+# eat the wait.  The wait also ends before the run's limit
+# (lab_wait_cap), so that a hang gets its report.
 lab_l2_wait_line() {
 	_start=$(date +%s)
 	_wait=$(lab_wait_cap "$1")
+	_limit=$((_start + $(lab_wait_cap 86400)))
 	_deadline=$((_start + _wait)) _heard=$_start _size=0 _looked=
 	until grep -q "$2" /tmp/l2.out 2>/dev/null; do
 		_now=$(date +%s)
 		if [ -f /tmp/l2.boots ] && [ -s /tmp/l2.log ] && ! lab_l2_up; then
 			_s=$(wc -c </tmp/l2.log)
 			if [ "$_s" != "$_size" ]; then
+				# A boot that goes on printing is not hung: the
+				# wait counts from L2's init (a debug L2 takes
+				# 140 to 250 s to get there), up to the run's
+				# limit; a silent console ends it (below).
 				_size=$_s _heard=$_now
+				_deadline=$((_now + _wait))
+				[ "$_deadline" -le "$_limit" ] || _deadline=$_limit
 			elif [ $((_now - _heard)) -ge "${LAB_L2_SILENT:-60}" ]; then
 				echo "L2's console said nothing for $((_now - _heard)) s while it booted"
 				_deadline=$_now
