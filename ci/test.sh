@@ -84,12 +84,22 @@ lanes=${XPV_TEST_LANES:-$(n=$(nproc); echo $((n < 2 ? 1 : 2)))}
 [[ $lanes =~ ^[1-9]$ ]] || { echo "XPV_TEST_LANES must be 1 to 9, not '$lanes'" >&2; exit 2; }
 lanes_open=0 queue=()
 lanes_open() { [ "$lanes" -gt 1 ] && lanes_open=1; }
+# The longest stages (7 to 10 minutes each here) start first, so that
+# none of them is left running alone at the end.
+lanes_long() {
+	case $1 in
+	lab-debug-* | *-guest-numactl-suite | lab-eval-smoke | *-guest-numab | *-guest-reshape) return 0 ;;
+	esac
+	return 1
+}
 lanes_run() {
-	local name i=0 running=0 t0 n=${#queue[@]}
+	local name i=0 running=0 t0 n=${#queue[@]} order=()
 	lanes_open=0
 	[ "$n" -gt 0 ] || return 0
 	echo "# lab: $n stages, $lanes at a time; their output follows once all have ended"
-	for name in "${queue[@]}"; do
+	for name in "${queue[@]}"; do lanes_long "$name" && order+=("$name"); done
+	for name in "${queue[@]}"; do lanes_long "$name" || order+=("$name"); done
+	for name in "${order[@]}"; do
 		if [ "$running" -ge "$lanes" ]; then
 			wait -n
 			running=$((running - 1))
