@@ -30,9 +30,9 @@ Machine (L1, emulated by TCG):
                      goes to qemu-cpu.log (the cost model's xpv-insn.so)
   --tcg-thread single|multi
                      TCG's threading for L1 (default single, or
-                     \$LAB_TCG_THREAD): multi-threaded TCG runs each vCPU
-                     on a thread of its own, and kills L2 or L1 in nested
-                     SVM in about one run in three (tools/lab/README.md)
+                     \$LAB_TCG_THREAD): multi runs each vCPU on a thread
+                     of its own (tools/lab/README.md says why the lab
+                     does not)
 L2 (started by L1's QEMU under KVM):
   --l2-cpus N        (default 2)     --l2-mem MIB   (default 512)
   --l2-cpu MODEL     L2's -cpu (default qemu64,kvm-steal-time=off; see
