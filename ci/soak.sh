@@ -24,11 +24,29 @@ retries=$BUILD/lab/retries.log
 touch "$retries"
 before=$(wc -l <"$retries")
 
-pass=0 fail=0 start=$(date +%s)
-: >"$dir/causes"
-for i in $(seq 1 "$n"); do
+# Under single-threaded TCG a lab run keeps one host CPU busy: runs go
+# XPV_SOAK_LANES at a time (default one per host CPU, at most 2), and are
+# reported in order as they end.
+lanes=${XPV_SOAK_LANES:-$(c=$(nproc); echo $((c < 2 ? 1 : 2)))}
+[[ $lanes =~ ^[1-9]$ ]] || die "XPV_SOAK_LANES must be 1 to 9, not '$lanes'"
+say "$scenario: $n runs, $lanes at a time"
+
+# run_one I [lab.sh options]: run I, its status and seconds in $dir/I.rc
+run_one() {
+	local i=$1 t rc
+	shift
 	t=$(date +%s)
-	if "$TOP/tools/lab/lab.sh" --out "$dir/$i" "$@" "$scenario" >"$dir/$i.out" 2>&1; then
+	"$TOP/tools/lab/lab.sh" --out "$dir/$i" "$@" "$scenario" >"$dir/$i.out" 2>&1
+	rc=$?
+	echo "$rc $(($(date +%s) - t))" >"$dir/$i.rc.tmp"
+	mv "$dir/$i.rc.tmp" "$dir/$i.rc"
+}
+
+# report I: count run I, which has ended, and say how it went.
+report() {
+	local i=$1 rc secs cause result
+	read -r rc secs <"$dir/$i.rc"
+	if [ "$rc" = 0 ]; then
 		pass=$((pass + 1))
 		result=ok
 		# a retried flake's logs stay, to be read
@@ -41,7 +59,27 @@ for i in $(seq 1 "$n"); do
 		result="FAILED: $cause (logs $dir/$i)"
 	fi
 	grep -h '^# lab: retry' "$dir/$i.out" | sed "s/^/soak: run $i: /"
-	say "run $i/$n: $result ($(($(date +%s) - t)) s; $pass passed, $fail failed so far)"
+	say "run $i/$n: $result ($secs s; $pass passed, $fail failed so far)"
+}
+
+pass=0 fail=0 start=$(date +%s) running=0 next=1
+: >"$dir/causes"
+for i in $(seq 1 "$n"); do
+	if [ "$running" -ge "$lanes" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	while [ "$next" -lt "$i" ] && [ -f "$dir/$next.rc" ]; do
+		report "$next"
+		next=$((next + 1))
+	done
+	run_one "$i" "$@" &
+	running=$((running + 1))
+done
+wait
+while [ "$next" -le "$n" ]; do
+	report "$next"
+	next=$((next + 1))
 done
 
 taken=$(($(wc -l <"$retries") - before))
