@@ -447,7 +447,15 @@ lab_l2_wait() {
 	# (the watcher quits it)
 	lab_l2_death && return 1
 	cat /tmp/l2.watch 2>/dev/null
-	[ "$(cat /tmp/l2.rc)" = 0 ]
+	case $(cat /tmp/l2.rc) in
+	0) return 0 ;;
+	124)
+		# timeout(1)'s status: it stopped L2's QEMU
+		echo "L2 ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout): its QEMU was stopped"
+		lab_l2_tail ;;
+	*) echo "L2's QEMU exited with status $(cat /tmp/l2.rc)" ;;
+	esac
+	return 1
 }
 
 # lab_l2_done: like lab_l2_wait, and L2's init ran its scenario to the
