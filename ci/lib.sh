@@ -15,6 +15,16 @@ BUILD=${XPV_BUILD:-$TOP/build}
 die() { echo "$NAME: error: $*" >&2; exit 1; }
 say() { echo "$NAME: $*"; }
 
+# lab_lanes VAR: how many lab runs go side by side, from the environment
+# variable VAR, by default one per host CPU, at most 2 (a lab run under
+# single-threaded TCG keeps one CPU busy: tools/lab/README.md).
+lab_lanes() {
+	local n=${!1:-}
+	[ -n "$n" ] || { n=$(nproc); [ "$n" -lt 2 ] || n=2; }
+	[[ $n =~ ^[1-9]$ ]] || die "$1 must be 1 to 9, not '$n'"
+	echo "$n"
+}
+
 # need_xpv_headers HDR: the patched kernel's installed uapi headers are in
 # HDR (ci/build-selftests.sh puts them there), with XPV's memory policies.
 need_xpv_headers() {

@@ -27,8 +27,7 @@ before=$(wc -l <"$retries")
 # Under single-threaded TCG a lab run keeps one host CPU busy: runs go
 # XPV_SOAK_LANES at a time (default one per host CPU, at most 2), and are
 # reported in order as they end.
-lanes=${XPV_SOAK_LANES:-$(c=$(nproc); echo $((c < 2 ? 1 : 2)))}
-[[ $lanes =~ ^[1-9]$ ]] || die "XPV_SOAK_LANES must be 1 to 9, not '$lanes'"
+lanes=$(lab_lanes XPV_SOAK_LANES) || exit 1
 say "$scenario: $n runs, $lanes at a time"
 
 # run_one I [lab.sh options]: run I, its status and seconds in $dir/I.rc

@@ -80,8 +80,7 @@ count_stage() {
 # host CPU per run: XPV_TEST_LANES runs (default: one per CPU, at most 2)
 # go side by side.  Each stage's output is shown whole once all are done,
 # in the order of the list; progress lines say what starts and ends.
-lanes=${XPV_TEST_LANES:-$(n=$(nproc); echo $((n < 2 ? 1 : 2)))}
-[[ $lanes =~ ^[1-9]$ ]] || { echo "XPV_TEST_LANES must be 1 to 9, not '$lanes'" >&2; exit 2; }
+lanes=$(lab_lanes XPV_TEST_LANES) || exit 2
 lanes_open=0 queue=()
 lanes_open() { [ "$lanes" -gt 1 ] && lanes_open=1; }
 # The longest stages (7 to 10 minutes each here) start first, so that
