@@ -447,13 +447,14 @@ lab_l2_wait() {
 	# (the watcher quits it)
 	lab_l2_death && return 1
 	cat /tmp/l2.watch 2>/dev/null
-	case $(cat /tmp/l2.rc) in
+	_l2rc=$(cat /tmp/l2.rc)
+	case $_l2rc in
 	0) return 0 ;;
 	124)
 		# timeout(1)'s status: it stopped L2's QEMU
 		echo "L2 ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout): its QEMU was stopped"
 		lab_l2_tail ;;
-	*) echo "L2's QEMU exited with status $(cat /tmp/l2.rc)" ;;
+	*) echo "L2's QEMU exited with status $_l2rc" ;;
 	esac
 	return 1
 }
@@ -827,9 +828,9 @@ lab_l2_wait_line() {
 			_s=$(wc -c </tmp/l2.log)
 			if [ "$_s" != "$_size" ]; then
 				# A boot that goes on printing is not hung: the
-				# wait counts from L2's init (a debug L2 takes
-				# 140 to 250 s to get there), up to the run's
-				# limit; a silent console ends it (below).
+				# wait counts from its last line (a debug L2
+				# takes 140 to 250 s to reach init), up to the
+				# run's limit; a silent console ends it (below).
 				_size=$_s _heard=$_now
 				_deadline=$((_now + _wait))
 				[ "$_deadline" -le "$_limit" ] || _deadline=$_limit
