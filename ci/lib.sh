@@ -25,6 +25,34 @@ lab_lanes() {
 	echo "$n"
 }
 
+# lab_lane_run PGIDFILE CMD...: CMD in a session of its own, its process
+# group id in PGIDFILE while it runs; returns CMD's status.  The runner of
+# the lanes traps INT, TERM and HUP with lab_lanes_stop, so that a Ctrl-C
+# or a SIGTERM ends every lab run it started, QEMU included, at once
+# rather than at their own timeouts.
+lab_lane_run() {
+	local f=$1 pid rc=0
+	shift
+	# not a process group leader here: setsid(1) runs CMD as pid $!
+	setsid "$@" &
+	pid=$!
+	echo "$pid" >"$f"
+	wait "$pid" || rc=$?
+	rm -f "$f"
+	return "$rc"
+}
+
+# lab_lanes_stop DIR: SIGTERM to the process groups of the lab runs whose
+# PGIDFILEs (*.pgid) are in DIR; says how many.
+lab_lanes_stop() {
+	local f k=0
+	for f in "$1"/*.pgid; do
+		[ -f "$f" ] || continue
+		kill -TERM -- "-$(cat "$f")" 2>/dev/null && k=$((k + 1))
+	done
+	say "interrupted: stopped $k lab runs"
+}
+
 # need_xpv_headers HDR: the patched kernel's installed uapi headers are in
 # HDR (ci/build-selftests.sh puts them there), with XPV's memory policies.
 need_xpv_headers() {

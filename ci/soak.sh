@@ -35,7 +35,8 @@ run_one() {
 	local i=$1 t rc
 	shift
 	t=$(date +%s)
-	"$TOP/tools/lab/lab.sh" --out "$dir/$i" "$@" "$scenario" >"$dir/$i.out" 2>&1
+	lab_lane_run "$dir/$i.pgid" "$TOP/tools/lab/lab.sh" --out "$dir/$i" "$@" \
+		"$scenario" >"$dir/$i.out" 2>&1
 	rc=$?
 	echo "$rc $(($(date +%s) - t))" >"$dir/$i.rc.tmp"
 	mv "$dir/$i.rc.tmp" "$dir/$i.rc"
@@ -61,6 +62,7 @@ report() {
 	say "run $i/$n: $result ($secs s; $pass passed, $fail failed so far)"
 }
 
+trap 'lab_lanes_stop "$dir"; exit 143' INT TERM HUP
 pass=0 fail=0 start=$(date +%s) running=0 next=1
 : >"$dir/causes"
 for i in $(seq 1 "$n"); do
