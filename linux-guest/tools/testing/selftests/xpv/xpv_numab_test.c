@@ -24,7 +24,8 @@
  *	checks its log; a debug kernel's checkers report there).
  *   xpv_numab_test shared [MIB [SECONDS]]
  *	Shared memory, in a guest with two vCPUs on each pnode.  Two threads
- *	start on the vCPUs of different pnodes and each writes half of one
+ *	(of a child process: the test watches them from outside) start on
+ *	the vCPUs of different pnodes and each writes half of one
  *	buffer of MIB MiB there; then, unpinned, both read all of it.  Within
  *	SECONDS (default 180) they must be in one numa_group, and their
  *	locality (of the pages each thread reads, the share on its pnode,
@@ -42,11 +43,12 @@
  * prefer its pnode, or none yet (placement runs at a hinting fault, and a
  * task whose pages are local may take none), fewer than 1% of the pages
  * may migrate in the 30 s, and the test must run on that pnode for 90% of
- * its passes (no ping-pong).  memory asks the same of the pages on the
- * pnode where the test and its memory met, and prints where the test ran:
- * a task that reached its memory before any hinting fault prefers no
- * pnode, and the balancer may move it away for a while (914 of 2434
- * passes in one run of four, with two vCPUs on each pnode).
+ * its passes (no ping-pong).  memory asks the same of the pages, and
+ * prints where the test ran: a task that reached its memory before any
+ * hinting fault prefers no pnode, and the balancer may move it away for a
+ * while (914 of 2434 passes in one run of four, with two vCPUs on each
+ * pnode), or for good, and its memory then follows it, once (the pnode
+ * where the buffer ended is the one checked).
  * Cues to the host, on stdout:
  *   "XPVSYNC numab move-vcpu 0"	move vCPU 0 to the other host node
  *   XPVPAGES lines, "XPVSYNC numab move-pages P"
@@ -70,9 +72,11 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "../kselftest.h"
@@ -218,17 +222,26 @@ static int buffer_on(int pnode)
 	return on_pnode(pnode) * 100 >= n * 95;
 }
 
-/* List the buffer's pages with their pnodes, for the host. */
-static void list_pages(void)
+/*
+ * List the buffer's pages with their pnodes, for the host: those of
+ * process @pid (0: this one), which maps the buffer where this one does.
+ */
+static void list_pages(pid_t pid)
 {
 	struct page_pnode *pages = calloc(n, sizeof(*pages));
+	char path[64];
 	unsigned long i;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
+	int fd;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/pagemap");
+	fd = open(path, O_RDONLY);
 	if (!pages || fd < 0)
 		ksft_exit_fail_msg("page list: %s\n", strerror(errno));
 	if (xpv)
-		move_pages_of(0, buf, n, psize, NULL, status, MPOL_MF_PNODES);
+		move_pages_of(pid, buf, n, psize, NULL, status, MPOL_MF_PNODES);
 	for (i = 0; i < n; i++) {
 		pages[i].pfn = page_frame(fd, buf + i * psize, psize);
 		pages[i].pnode = xpv ? status[i] : -1;
@@ -280,13 +293,20 @@ static int follow(const char *what, double *secs, int *from)
  * whose pages are all local takes no more hinting faults, so nothing
  * may make @p its preferred pnode, and the balancer may still move it
  * away for a while, even with another idle vCPU on @p: 90% of the passes
- * on @p are asked when @passes_too, and printed always.
+ * on @p are asked when @passes_too, and printed always.  Without
+ * @passes_too (the memory case, where the task met its memory with no
+ * preferred pnode), a task the balancer moves away for good takes its
+ * memory along, by upstream's rule: the buffer may then end on the other
+ * pnode, once, and the same 1% applies to the pages that did not come
+ * to the pnode where it ended.  Returns that pnode.
  */
-static void quiet(const char *what, int p, bool passes_too)
+static int quiet(const char *what, int p, bool passes_too)
 {
 	long m0 = migrated(), m, arrived, extra;
-	unsigned long k0 = on_pnode(p), k, passes = 0, away = 0;
+	unsigned long k0[2] = { on_pnode(0), on_pnode(1) }, k;
+	unsigned long passes = 0, away = 0;
 	double t0 = now();
+	int q = p;
 
 	while (now() - t0 < QUIET_S) {
 		read_pass();
@@ -294,21 +314,27 @@ static void quiet(const char *what, int p, bool passes_too)
 		away += here() != p;
 	}
 	m = migrated() - m0;
-	k = on_pnode(p);
-	arrived = k > k0 ? (long)(k - k0) : 0;
+	if (!passes_too && on_pnode(!p) * 2 > n)
+		q = !p;
+	k = on_pnode(q);
+	arrived = k > k0[q] ? (long)(k - k0[q]) : 0;
 	extra = m > arrived ? m - arrived : 0;
 	if (!passes_too) {
 		ksft_print_msg("%s: the test ran %lu of %lu passes off pnode %d\n",
 			       what, away, passes, p);
+		if (q != p)
+			ksft_print_msg("%s: the buffer followed the test to pnode %d\n",
+				       what, q);
 		ksft_test_result(extra * 100 < (long)n && k * 100 >= n * 95,
-				 "%s: in the next %d s, %ld pages migrated, %ld of them the last of the buffer coming to pnode %d: %ld others (under %lu wanted), %lu of %lu pages there\n",
-				 what, QUIET_S, m, arrived, p, extra, n / 100, k, n);
-		return;
+				 "%s: in the next %d s, %ld pages migrated, %ld of them the buffer coming to pnode %d, where it ended: %ld others (under %lu wanted), %lu of %lu pages there\n",
+				 what, QUIET_S, m, arrived, q, extra, n / 100, k, n);
+		return q;
 	}
 	ksft_test_result(extra * 100 < (long)n && away * 10 <= passes &&
 			 k * 100 >= n * 95,
 			 "%s: in the next %d s, %ld pages migrated, %ld of them the last of the buffer coming to pnode %d: %ld others (under %lu wanted), the test ran %lu of %lu passes off pnode %d (10%% at most), %lu of %lu pages there\n",
 			 what, QUIET_S, m, arrived, p, extra, n / 100, away, passes, p, k, n);
+	return p;
 }
 
 static void show_sched(void)
@@ -406,7 +432,7 @@ static void test_vcpu(unsigned long mib)
 			 "the task prefers pnode %d or none yet (/proc/self/sched says %ld)\n",
 			 p1, preferred());
 	quiet("vcpu", p1 >= 0 ? p1 : cpu_pnode(0, nr_pnodes), true);
-	list_pages();
+	list_pages(0);
 	printf("XPVSYNC numab listed vcpu %d\n", cpu_pnode(0, nr_pnodes));
 	fflush(stdout);
 }
@@ -441,7 +467,7 @@ static void test_memory(unsigned long mib)
 	away = !p;
 	ksft_print_msg("the test runs on pnode %d; the host moves its %lu MiB to pnode %d\n",
 		       p, mib, away);
-	list_pages();
+	list_pages(0);
 	printf("XPVSYNC numab move-pages %d\n", away);
 	fflush(stdout);
 	ksft_test_result(wait_until(buffer_on, away, CUE_S),
@@ -457,9 +483,9 @@ static void test_memory(unsigned long mib)
 		printf("XPVNUMAB follow-memory seconds-to-95%% %.1f %s\n", secs,
 		       p1 == from ? "task-moved" : "memory-moved");
 	show_sched();
-	quiet("memory", p1 >= 0 ? p1 : here(), false);
-	list_pages();
-	printf("XPVSYNC numab listed memory %d\n", p1 >= 0 ? p1 : here());
+	p1 = quiet("memory", p1 >= 0 ? p1 : here(), false);
+	list_pages(0);
+	printf("XPVSYNC numab listed memory %d\n", p1);
 	fflush(stdout);
 }
 
@@ -501,34 +527,95 @@ static void test_churn(unsigned long mib)
 }
 
 /*
- * Shared memory.  Two threads of this process start on vCPUs of
- * different pnodes, each writes its half of the buffer there, and then,
- * unpinned, both read all of it.  Their hinting faults on each other's
- * pages put them in one numa_group, whose faults choose one pnode for
- * both: the threads move to its vCPUs, and the rest of the buffer
- * follows them.
+ * Shared memory.  Two threads start on vCPUs of different pnodes, each
+ * writes its half of a buffer there, and then, unpinned, both read all
+ * of it.  Their hinting faults on each other's pages put them in one
+ * numa_group, whose faults choose one pnode for both: the threads move
+ * to its vCPUs, and the rest of the buffer follows them.
+ *
+ * The pair must stay a pair: a thread of theirs that takes a hinting
+ * fault on a page whose last fault was a running reader's joins their
+ * numa_group, and a group of three does not gather on a pnode of two
+ * vCPUs (Documentation/mm/xpv.rst).  Tasks of two processes join only
+ * over a shared mapping.  So the readers are a child process of two
+ * threads, its main thread and another, and the watch is this process,
+ * which shares no mapping with the child: it counts where the child's
+ * pages are with move_pages(), reads where the readers run and their
+ * numa groups in /proc, and talks to them by pipes and signals.
  */
+struct counts {
+	unsigned long passes;
+	unsigned long on[2];	/* passes on pnodes 0 and 1 */
+	unsigned long mark, mark_on[2];	/* the same at SIGUSR1 */
+};
+
 struct reader {
 	pthread_t thread;
 	int start;		/* the pnode it starts and writes on */
 	pid_t tid;
-	int pnode;		/* where it last read the buffer */
-	unsigned long passes;
-	unsigned long on[2];	/* passes on pnodes 0 and 1 */
+	struct counts c;
 };
 
-static struct reader readers[2];
+static struct reader readers[2];	/* the child's */
+static __thread struct reader *self;
+static int stop_reading;
+static pthread_barrier_t written;
 #define SHARED_STEP	16	/* watch one page in SHARED_STEP */
 #define SHARED_REPORT_S	5	/* and report every SHARED_REPORT_S */
-static pthread_barrier_t written;
-static int stop_reading;
 
+/* SIGUSR1: mark the pass counters of the reader it is sent to; SIGUSR2: stop */
+static void reader_signal(int sig)
+{
+	if (sig == SIGUSR2) {
+		__atomic_store_n(&stop_reading, 1, __ATOMIC_RELAXED);
+	} else if (self) {
+		self->c.mark = self->c.passes;
+		self->c.mark_on[0] = self->c.on[0];
+		self->c.mark_on[1] = self->c.on[1];
+	}
+}
+
+/* Write all of @buf or exit: the child's side of the pipes. */
+static void pipe_write(int fd, const void *buf, size_t len)
+{
+	if (write(fd, buf, len) != (ssize_t)len)
+		ksft_exit_fail_msg("pipe write: %s\n", strerror(errno));
+}
+
+/* Read all of @buf; false at end of file (the other side died). */
+static bool pipe_read(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < len) {
+		r = read(fd, (char *)buf + done, len - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		done += r;
+	}
+	return true;
+}
+
+static int child_cmd, child_report;	/* the child's ends of the pipes */
+
+/*
+ * A reader: write half @r - readers of the buffer on pnode @r->start,
+ * then read all of it, anywhere, until SIGUSR2.  Between the two, reader
+ * 0 reports the readers' ids and waits for the watch's go.
+ */
 static void *shared_reader(void *arg)
 {
 	struct reader *r = arg;
 	unsigned long half = n / 2 * psize;
+	pid_t tid[2];
 	cpu_set_t set;
+	char c;
+	int p;
 
+	self = r;
 	r->tid = gettid();
 	pnode_cpus(r->start, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
@@ -537,36 +624,73 @@ static void *shared_reader(void *arg)
 	memset(buf + (r - readers) * half, 1, r == readers ? half :
 	       n * psize - half);
 	pthread_barrier_wait(&written);
-	/* main checked where the halves went: now read it all, anywhere */
+	if (r == readers) {
+		tid[0] = readers[0].tid;
+		tid[1] = readers[1].tid;
+		pipe_write(child_report, tid, sizeof(tid));
+		if (!pipe_read(child_cmd, &c, 1))
+			_exit(1);
+	}
 	pthread_barrier_wait(&written);
 	pnode_cpus(-1, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		ksft_exit_fail_msg("unpin: %s\n", strerror(errno));
 	while (!__atomic_load_n(&stop_reading, __ATOMIC_RELAXED)) {
-		int p;
-
 		read_pass();
 		p = here();
-		__atomic_store_n(&r->pnode, p, __ATOMIC_RELAXED);
 		if (p == 0 || p == 1)
-			__atomic_add_fetch(&r->on[p], 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&r->passes, 1, __ATOMIC_RELAXED);
+			r->c.on[p]++;
+		r->c.passes++;
 	}
 	return NULL;
 }
 
 /*
- * @k[p]: the pages of the buffer on pnode p, for each pnode, from one page
- * in @step (scaled).  The readers' progress is watched with SHARED_STEP:
- * a query of every page each second, slow under the lab's nested TCG,
- * made the test's own watch a third busy task beside the two readers.
+ * The child: reader 0 is its main thread, reader 1 another.  When SIGUSR2
+ * has stopped them, it reports their counters, and ends when @cmd says so
+ * (the watch lists its pages first).
  */
-static void count_pnodes(unsigned long *k, unsigned long step)
+static void shared_child(int cmd, int report)
 {
-	unsigned long i, m = (n + step - 1) / step;
+	struct sigaction sa = { .sa_handler = reader_signal };
+	struct counts counts[2];
+	char c;
+
+	child_cmd = cmd;
+	child_report = report;
+	/* a watch that fails ends the readers too */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		ksft_exit_fail_msg("PR_SET_PDEATHSIG: %s\n", strerror(errno));
+	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGUSR2, &sa, NULL))
+		ksft_exit_fail_msg("sigaction: %s\n", strerror(errno));
+	pthread_barrier_init(&written, NULL, 2);
+	readers[0].start = 0;
+	readers[1].start = 1;
+	if (pthread_create(&readers[1].thread, NULL, shared_reader, &readers[1]))
+		ksft_exit_fail_msg("pthread_create failed\n");
+	shared_reader(&readers[0]);
+	pthread_join(readers[1].thread, NULL);
+	counts[0] = readers[0].c;
+	counts[1] = readers[1].c;
+	pipe_write(report, counts, sizeof(counts));
+	pipe_read(cmd, &c, 1);
+	_exit(0);
+}
+
+/*
+ * @k[p]: the child @pid's pages of the buffer on pnode p, for each pnode,
+ * from one page in @step (scaled); returns those with no pnode (scaled).
+ * The readers' progress is watched with SHARED_STEP: a query of every
+ * page each second, slow under the lab's nested TCG, made the test's own
+ * watch a third busy task beside the two readers.
+ */
+static unsigned long count_pnodes(pid_t pid, unsigned long *k,
+				  unsigned long step)
+{
+	unsigned long i, m = (n + step - 1) / step, none = 0;
 	long r;
 
-	r = move_pages_of(0, buf, m, psize * step, NULL, status,
+	r = move_pages_of(pid, buf, m, psize * step, NULL, status,
 			  MPOL_MF_PNODES);
 	if (r)
 		ksft_exit_fail_msg("move_pages(MPOL_MF_PNODES) query: %s\n",
@@ -575,16 +699,19 @@ static void count_pnodes(unsigned long *k, unsigned long step)
 	for (i = 0; i < m; i++)
 		if (status[i] >= 0 && status[i] < nr_pnodes)
 			k[status[i]] += step;
+		else
+			none += step;
+	return none;
 }
 
-/* The numa_group_id thread @tid's /proc sched file shows, or -1. */
-static long group_of(pid_t tid)
+/* The numa_group_id that task @tid of @pid shows in /proc, or -1. */
+static long group_of(pid_t pid, pid_t tid)
 {
 	char path[64], line[256], *g;
 	long id = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/sched", tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/sched", pid, tid);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		g = strstr(line, "numa_group_id=");
@@ -596,40 +723,62 @@ static long group_of(pid_t tid)
 	return id;
 }
 
+/* The pnode of the CPU task @tid of @pid last ran on (/proc stat), or -1. */
+static int pnode_of(pid_t pid, pid_t tid)
+{
+	char path[64], line[1024], *s;
+	int i, cpu = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	s = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	/* "processor" is field 39; field 3 follows the command's ')' */
+	for (i = 2; s && i < 39; i++)
+		s = strchr(s + 1, ' ');
+	if (s && sscanf(s, " %d", &cpu) == 1)
+		return cpu_pnode(cpu, nr_pnodes);
+	return -1;
+}
+
 /* In percent: of the pages each reader reads, the share on its pnode. */
-static unsigned long locality(const unsigned long *k)
+static unsigned long locality(const unsigned long *k, const int *pn)
 {
 	unsigned long sum = 0;
-	int i, p;
+	int i;
 
-	for (i = 0; i < 2; i++) {
-		p = __atomic_load_n(&readers[i].pnode, __ATOMIC_RELAXED);
-		if (p >= 0 && p < nr_pnodes)
-			sum += k[p];
-	}
+	for (i = 0; i < 2; i++)
+		if (pn[i] >= 0 && pn[i] < nr_pnodes)
+			sum += k[pn[i]];
 	return sum * 100 / (2 * n);
 }
 
-static void shared_progress(double t, const unsigned long *k, long g0,
-			    long g1, long m)
+static void shared_progress(double t, const unsigned long *k,
+			    const int *pn, const long *g, long m)
 {
 	ksft_print_msg("shared: %5.1f s: threads on pnodes %d and %d, numa groups %ld and %ld\n",
-		       t, readers[0].pnode, readers[1].pnode, g0, g1);
+		       t, pn[0], pn[1], g[0], g[1]);
 	ksft_print_msg("shared: %5.1f s: this watch's numa group %ld\n", t,
-		       group_of(gettid()));
+		       group_of(getpid(), gettid()));
 	ksft_print_msg("shared: %5.1f s: pages %lu/%lu on pnodes 0/1, %lu%% local, %ld migrated\n",
-		       t, k[0], k[1], locality(k), m);
+		       t, k[0], k[1], locality(k, pn), m);
 }
 
 static void test_shared(unsigned long mib)
 {
-	unsigned long *k = calloc(nr_pnodes, sizeof(*k)), loc = 0;
-	long g0 = -1, g1 = -1, m0, m, arrived, extra;
-	unsigned long k0;
+	unsigned long *k = calloc(nr_pnodes, sizeof(*k)), loc = 0, k0, none;
+	long g[2] = { -1, -1 }, m0, m, arrived, extra;
 	double t0, secs = -1, last = 0;
 	unsigned long passes[2], away[2];
-	int i, p, home;
+	struct counts rc[2];
+	pid_t tid[2];
+	int cmd[2], report[2], pn[2] = { -1, -1 }, i, p, home, st = -1;
+	pid_t child;
 	bool done;
+	char c = 1;
 
 	if (!k)
 		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
@@ -637,24 +786,33 @@ static void test_shared(unsigned long mib)
 	ksft_set_plan(4);
 	balancing_on();
 	map_buffer(mib);
-	pthread_barrier_init(&written, NULL, 3);
-	for (i = 0; i < 2; i++) {
-		readers[i].start = i;
-		readers[i].pnode = -1;
-		if (pthread_create(&readers[i].thread, NULL, shared_reader,
-				   &readers[i]))
-			ksft_exit_fail_msg("pthread_create failed\n");
+	if (pipe(cmd) || pipe(report))
+		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!child) {
+		close(cmd[1]);
+		close(report[0]);
+		shared_child(cmd[0], report[1]);
 	}
-	pthread_barrier_wait(&written);
-	if (wait_known(buf, n, psize, 30))
-		ksft_exit_fail_msg("pages of the buffer without a pnode after 30 s\n");
-	count_pnodes(k, 1);
+	close(cmd[0]);
+	close(report[1]);
+	if (!pipe_read(report[0], tid, sizeof(tid)))
+		ksft_exit_fail_msg("the readers died before writing their halves\n");
+	for (t0 = now(); (none = count_pnodes(child, k, 1)) && now() - t0 < 30;)
+		usleep(200000);
+	if (none)
+		ksft_exit_fail_msg("%lu pages of the buffer without a pnode after 30 s\n",
+				   none);
 	ksft_test_result(k[0] * 4 >= n && k[1] * 4 >= n,
 			 "each thread wrote its half on its own pnode: %lu pages on pnode 0, %lu on pnode 1 (a quarter of %lu each, at least)\n",
 			 k[0], k[1], n);
 	m0 = migrated();
 	t0 = now();
-	pthread_barrier_wait(&written);
+	if (write(cmd[1], &c, 1) != 1)
+		ksft_exit_fail_msg("the readers' go: %s\n", strerror(errno));
 
 	/*
 	 * Once a second, with a progress report every SHARED_REPORT_S: each
@@ -663,23 +821,25 @@ static void test_shared(unsigned long mib)
 	 */
 	while (now() - t0 < bound_s) {
 		sleep(1);
-		count_pnodes(k, SHARED_STEP);
-		loc = locality(k);
-		g0 = group_of(readers[0].tid);
-		g1 = group_of(readers[1].tid);
-		done = g0 > 0 && g0 == g1 && loc >= 90;
+		count_pnodes(child, k, SHARED_STEP);
+		for (i = 0; i < 2; i++) {
+			pn[i] = pnode_of(child, tid[i]);
+			g[i] = group_of(child, tid[i]);
+		}
+		loc = locality(k, pn);
+		done = g[0] > 0 && g[0] == g[1] && loc >= 90;
 		if (done || now() - last >= SHARED_REPORT_S) {
 			last = now();
-			shared_progress(last - t0, k, g0, g1, migrated() - m0);
+			shared_progress(last - t0, k, pn, g, migrated() - m0);
 		}
 		if (done) {
 			secs = now() - t0;
 			break;
 		}
 	}
-	ksft_test_result(g0 > 0 && g0 == g1,
+	ksft_test_result(g[0] > 0 && g[0] == g[1],
 			 "the two threads are in one numa_group (ids %ld and %ld)\n",
-			 g0, g1);
+			 g[0], g[1]);
 	/*
 	 * The pair gathers on one pnode with its memory (Documentation/mm/
 	 * xpv.rst, "Pairs gather on one pnode").
@@ -691,48 +851,48 @@ static void test_shared(unsigned long mib)
 			 bound_s, loc, secs >= 0 ? secs : now() - t0);
 
 	/*
-	 * The next QUIET_S, this thread asleep, printed: the pages that
-	 * migrate, split into the rest of the buffer coming to the pnode
-	 * that holds most of it and the others, and the share of each
-	 * reader's passes on that pnode.  Not asked yet: this watch reads
-	 * memory the readers write (their counters, and globals beside
-	 * them), so its hinting faults make it a third member of their
-	 * numa_group, and a group of three does not gather on a pnode of two
-	 * vCPUs (Documentation/mm/xpv.rst): the balancer may then pull a
-	 * reader to the other pnode for a scan period or more.
+	 * The next QUIET_S, printed: the pages that migrate, split into the
+	 * rest of the buffer coming to the pnode that holds most of it and
+	 * the others, and the share of each reader's passes on that pnode
+	 * (from SIGUSR1's mark to SIGUSR2's stop).
 	 */
-	count_pnodes(k, 1);
+	count_pnodes(child, k, 1);
 	home = k[1] > k[0];
 	k0 = k[home];
 	m0 = migrated();
-	for (i = 0; i < 2; i++) {
-		passes[i] = __atomic_load_n(&readers[i].passes, __ATOMIC_RELAXED);
-		away[i] = __atomic_load_n(&readers[i].on[home], __ATOMIC_RELAXED);
-	}
+	for (i = 0; i < 2; i++)
+		if (syscall(__NR_tgkill, child, tid[i], SIGUSR1))
+			ksft_exit_fail_msg("SIGUSR1: %s\n", strerror(errno));
 	sleep(QUIET_S);
+	for (i = 0; i < 2; i++) {
+		pn[i] = pnode_of(child, tid[i]);
+		g[i] = group_of(child, tid[i]);
+	}
+	if (kill(child, SIGUSR2))
+		ksft_exit_fail_msg("SIGUSR2: %s\n", strerror(errno));
+	if (!pipe_read(report[0], rc, sizeof(rc)))
+		ksft_exit_fail_msg("the readers died before their report\n");
 	m = migrated() - m0;
 	for (i = 0; i < 2; i++) {
-		passes[i] = __atomic_load_n(&readers[i].passes, __ATOMIC_RELAXED) - passes[i];
-		away[i] = passes[i] - (__atomic_load_n(&readers[i].on[home], __ATOMIC_RELAXED) -
-				       away[i]);
+		passes[i] = rc[i].passes - rc[i].mark;
+		away[i] = passes[i] - (rc[i].on[home] - rc[i].mark_on[home]);
 	}
-	count_pnodes(k, 1);
+	count_pnodes(child, k, 1);
 	arrived = k[home] > k0 ? (long)(k[home] - k0) : 0;
 	extra = m > arrived ? m - arrived : 0;
 	ksft_print_msg("shared: next %d s: %ld pages migrated, %ld to pnode %d, %ld others\n",
 		       QUIET_S, m, arrived, home, extra);
 	ksft_print_msg("shared: next %d s: %lu%% local, passes off it %lu/%lu and %lu/%lu\n",
-		       QUIET_S, locality(k), away[0], passes[0], away[1], passes[1]);
+		       QUIET_S, locality(k, pn), away[0], passes[0], away[1], passes[1]);
 	ksft_print_msg("shared: next %d s: numa groups %ld and %ld, this watch's %ld\n",
-		       QUIET_S, group_of(readers[0].tid), group_of(readers[1].tid),
-		       group_of(gettid()));
-	__atomic_store_n(&stop_reading, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < 2; i++)
-		pthread_join(readers[i].thread, NULL);
+		       QUIET_S, g[0], g[1], group_of(getpid(), gettid()));
 	p = k[1] > k[0];
-	list_pages();
+	list_pages(child);
 	printf("XPVSYNC numab listed shared %d\n", p);
 	fflush(stdout);
+	if (write(cmd[1], &c, 1) != 1 || waitpid(child, &st, 0) != child ||
+	    !WIFEXITED(st) || WEXITSTATUS(st))
+		ksft_exit_fail_msg("the readers' process did not end well (status %#x)\n", st);
 }
 
 static void test_control(unsigned long mib)
@@ -755,7 +915,7 @@ static void test_control(unsigned long mib)
 		read_pass();
 	ksft_print_msg("read %lu MiB for %d s: %ld pages migrated\n", mib,
 		       QUIET_S, migrated());
-	list_pages();
+	list_pages(0);
 	printf("XPVSYNC numab listed control\n");
 	fflush(stdout);
 }
