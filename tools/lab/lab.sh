@@ -9,6 +9,8 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${XPV_BUILD:-$TOP/build}
+# where retries are counted: make test's (the default), or a soak's own
+RETRIES_LOG=${XPV_RETRIES_LOG:-$BUILD/lab/retries.log}
 LAB=$TOP/tools/lab
 
 usage() {
@@ -665,7 +667,7 @@ run_once() {
 #                      off on both levels.  lab_ktap retries such a test
 #                      itself ("retry N/M of TEST"), counted here too.
 # Anything else fails at once, with its cause.  Every retry is said and
-# counted in $BUILD/lab/retries.log (make test and make lab-soak sum it).
+# counted in $RETRIES_LOG (make test and make lab-soak sum it).
 
 # l1_tr_astray: some CPU of L1 at its death (l1-regs.txt) has a TR base
 # more than 1 MiB from its GDT base: not in its CPU entry area.
@@ -752,7 +754,7 @@ count_test_retries() {
 	tr -d '\r' <"$out/l1.out" 2>/dev/null |
 		sed -n 's/^XPVLAB # L1: retry [0-9]*\/[0-9]* of \([^:]*\): its VM died of the known TCG flake \(tcg-[a-z0-9-]*\) .*/\1 \2/p' |
 		while read -r t sig; do
-			echo "$(date -u +%FT%TZ) $scname/$t $sig" >>"$BUILD/lab/retries.log"
+			echo "$(date -u +%FT%TZ) $scname/$t $sig" >>"$RETRIES_LOG"
 		done
 }
 
@@ -808,8 +810,8 @@ while [ "$failed" -gt 0 ] && [ $attempt -le $max_retries ] && sig=$(flake_signat
 		l1.probes l1-gs.txt l1-gs.first qemu-cpu.log; do
 		[ ! -f "$out/$f" ] || mv "$out/$f" "$out/attempt$attempt-$f"
 	done
-	mkdir -p "$BUILD/lab"
-	echo "$(date -u +%FT%TZ) $scname $sig" >>"$BUILD/lab/retries.log"
+	mkdir -p "$(dirname "$RETRIES_LOG")"
+	echo "$(date -u +%FT%TZ) $scname $sig" >>"$RETRIES_LOG"
 	echo "# lab: retry $attempt/$max_retries: attempt $attempt failed with the known TCG flake $sig" \
 		"(tools/lab/README.md); its logs are attempt$attempt-*"
 	# what that attempt saw: its failed checks and how L2 or L1 died
