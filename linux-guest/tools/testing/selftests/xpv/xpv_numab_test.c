@@ -73,6 +73,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -302,11 +303,16 @@ static int follow(const char *what, double *secs, int *from)
  */
 static int quiet(const char *what, int p, bool passes_too)
 {
-	long m0 = migrated(), m, arrived, extra;
 	unsigned long k0[2] = { on_pnode(0), on_pnode(1) }, k;
+	long m0 = migrated(), m, arrived, extra;
 	unsigned long passes = 0, away = 0;
 	double t0 = now();
 	int q = p;
+
+	if (p != 0 && p != 1) {
+		ksft_test_result_fail("%s: no pnode to stay on (%d)\n", what, p);
+		return p;
+	}
 
 	while (now() - t0 < QUIET_S) {
 		read_pass();
@@ -318,7 +324,8 @@ static int quiet(const char *what, int p, bool passes_too)
 		q = !p;
 	k = on_pnode(q);
 	arrived = k > k0[q] ? (long)(k - k0[q]) : 0;
-	extra = m > arrived ? m - arrived : 0;
+	arrived = arrived < m ? arrived : m;
+	extra = m - arrived;
 	if (!passes_too) {
 		ksft_print_msg("%s: the test ran %lu of %lu passes off pnode %d\n",
 			       what, away, passes, p);
@@ -553,6 +560,7 @@ struct reader {
 	pthread_t thread;
 	int start;		/* the pnode it starts and writes on */
 	pid_t tid;
+	int mark_req;		/* SIGUSR1 came: mark at the next pass */
 	struct counts c;
 };
 
@@ -563,23 +571,40 @@ static pthread_barrier_t written;
 #define SHARED_STEP	16	/* watch one page in SHARED_STEP */
 #define SHARED_REPORT_S	5	/* and report every SHARED_REPORT_S */
 
-/* SIGUSR1: mark the pass counters of the reader it is sent to; SIGUSR2: stop */
+/*
+ * SIGUSR1: the reader it is sent to marks its pass counters before its
+ * next pass; SIGUSR2: stop.
+ */
 static void reader_signal(int sig)
 {
-	if (sig == SIGUSR2) {
+	if (sig == SIGUSR2)
 		__atomic_store_n(&stop_reading, 1, __ATOMIC_RELAXED);
-	} else if (self) {
-		self->c.mark = self->c.passes;
-		self->c.mark_on[0] = self->c.on[0];
-		self->c.mark_on[1] = self->c.on[1];
-	}
+	else if (self)
+		__atomic_store_n(&self->mark_req, 1, __ATOMIC_RELAXED);
 }
 
-/* Write all of @buf or exit: the child's side of the pipes. */
+/*
+ * The child fails: say why and end.  Not ksft_exit_fail_msg(): its exit()
+ * would print the child's copy of the test counts as if they were the
+ * test's.  The watch sees the child end.
+ */
+static __printf(1, 2) void child_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("# readers: ");
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	_exit(KSFT_FAIL);
+}
+
+/* Write all of @buf or end: the child's side of the pipes. */
 static void pipe_write(int fd, const void *buf, size_t len)
 {
 	if (write(fd, buf, len) != (ssize_t)len)
-		ksft_exit_fail_msg("pipe write: %s\n", strerror(errno));
+		child_fail("pipe write: %s\n", strerror(errno));
 }
 
 /* Read all of @buf; false at end of file (the other side died). */
@@ -619,8 +644,7 @@ static void *shared_reader(void *arg)
 	r->tid = gettid();
 	pnode_cpus(r->start, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
-		ksft_exit_fail_msg("pin to pnode %d: %s\n", r->start,
-				   strerror(errno));
+		child_fail("pin to pnode %d: %s\n", r->start, strerror(errno));
 	memset(buf + (r - readers) * half, 1, r == readers ? half :
 	       n * psize - half);
 	pthread_barrier_wait(&written);
@@ -634,8 +658,14 @@ static void *shared_reader(void *arg)
 	pthread_barrier_wait(&written);
 	pnode_cpus(-1, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
-		ksft_exit_fail_msg("unpin: %s\n", strerror(errno));
+		child_fail("unpin: %s\n", strerror(errno));
 	while (!__atomic_load_n(&stop_reading, __ATOMIC_RELAXED)) {
+		if (__atomic_load_n(&r->mark_req, __ATOMIC_RELAXED)) {
+			r->c.mark = r->c.passes;
+			r->c.mark_on[0] = r->c.on[0];
+			r->c.mark_on[1] = r->c.on[1];
+			__atomic_store_n(&r->mark_req, 0, __ATOMIC_RELAXED);
+		}
 		read_pass();
 		p = here();
 		if (p == 0 || p == 1)
@@ -660,14 +690,16 @@ static void shared_child(int cmd, int report)
 	child_report = report;
 	/* a watch that fails ends the readers too */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
-		ksft_exit_fail_msg("PR_SET_PDEATHSIG: %s\n", strerror(errno));
+		child_fail("PR_SET_PDEATHSIG: %s\n", strerror(errno));
+	/* the watch ignores SIGPIPE; a child that outlives it need not */
+	signal(SIGPIPE, SIG_DFL);
 	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGUSR2, &sa, NULL))
-		ksft_exit_fail_msg("sigaction: %s\n", strerror(errno));
+		child_fail("sigaction: %s\n", strerror(errno));
 	pthread_barrier_init(&written, NULL, 2);
 	readers[0].start = 0;
 	readers[1].start = 1;
 	if (pthread_create(&readers[1].thread, NULL, shared_reader, &readers[1]))
-		ksft_exit_fail_msg("pthread_create failed\n");
+		child_fail("pthread_create failed\n");
 	shared_reader(&readers[0]);
 	pthread_join(readers[1].thread, NULL);
 	counts[0] = readers[0].c;
@@ -756,6 +788,17 @@ static unsigned long locality(const unsigned long *k, const int *pn)
 	return sum * 100 / (2 * n);
 }
 
+/* The readers' process must still run: its end is the test's. */
+static void child_alive(pid_t child)
+{
+	int st;
+
+	if (waitpid(child, &st, WNOHANG) == child)
+		ksft_exit_fail_msg("the readers' process ended (%s %d)\n",
+				   WIFEXITED(st) ? "exit status" : "signal",
+				   WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
 static void shared_progress(double t, const unsigned long *k,
 			    const int *pn, const long *g, long m)
 {
@@ -786,7 +829,8 @@ static void test_shared(unsigned long mib)
 	ksft_set_plan(4);
 	balancing_on();
 	map_buffer(mib);
-	if (pipe(cmd) || pipe(report))
+	/* a child that died makes a write fail, not end this test silently */
+	if (pipe(cmd) || pipe(report) || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
 	fflush(stdout);
 	child = fork();
@@ -800,7 +844,7 @@ static void test_shared(unsigned long mib)
 	close(cmd[0]);
 	close(report[1]);
 	if (!pipe_read(report[0], tid, sizeof(tid)))
-		ksft_exit_fail_msg("the readers died before writing their halves\n");
+		ksft_exit_fail_msg("the readers died before reporting their halves written\n");
 	for (t0 = now(); (none = count_pnodes(child, k, 1)) && now() - t0 < 30;)
 		usleep(200000);
 	if (none)
@@ -821,6 +865,7 @@ static void test_shared(unsigned long mib)
 	 */
 	while (now() - t0 < bound_s) {
 		sleep(1);
+		child_alive(child);
 		count_pnodes(child, k, SHARED_STEP);
 		for (i = 0; i < 2; i++) {
 			pn[i] = pnode_of(child, tid[i]);
@@ -860,6 +905,7 @@ static void test_shared(unsigned long mib)
 	home = k[1] > k[0];
 	k0 = k[home];
 	m0 = migrated();
+	child_alive(child);
 	for (i = 0; i < 2; i++)
 		if (syscall(__NR_tgkill, child, tid[i], SIGUSR1))
 			ksft_exit_fail_msg("SIGUSR1: %s\n", strerror(errno));
@@ -879,19 +925,22 @@ static void test_shared(unsigned long mib)
 	}
 	count_pnodes(child, k, 1);
 	arrived = k[home] > k0 ? (long)(k[home] - k0) : 0;
-	extra = m > arrived ? m - arrived : 0;
+	arrived = arrived < m ? arrived : m;
+	extra = m - arrived;
 	ksft_print_msg("shared: next %d s: %ld pages migrated, %ld to pnode %d, %ld others\n",
 		       QUIET_S, m, arrived, home, extra);
-	ksft_print_msg("shared: next %d s: %lu%% local, passes off it %lu/%lu and %lu/%lu\n",
-		       QUIET_S, locality(k, pn), away[0], passes[0], away[1], passes[1]);
+	ksft_print_msg("shared: next %d s: %lu%% local, passes off pnode %d %lu/%lu and %lu/%lu\n",
+		       QUIET_S, locality(k, pn), home, away[0], passes[0], away[1],
+		       passes[1]);
 	ksft_print_msg("shared: next %d s: numa groups %ld and %ld, this watch's %ld\n",
 		       QUIET_S, g[0], g[1], group_of(getpid(), gettid()));
 	p = k[1] > k[0];
 	list_pages(child);
 	printf("XPVSYNC numab listed shared %d\n", p);
 	fflush(stdout);
-	if (write(cmd[1], &c, 1) != 1 || waitpid(child, &st, 0) != child ||
-	    !WIFEXITED(st) || WEXITSTATUS(st))
+	if (write(cmd[1], &c, 1) != 1)
+		ksft_exit_fail_msg("the readers' end: %s\n", strerror(errno));
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) || WEXITSTATUS(st))
 		ksft_exit_fail_msg("the readers' process did not end well (status %#x)\n", st);
 }
 
@@ -936,7 +985,7 @@ int main(int argc, char **argv)
 		ksft_finished();
 	}
 	nr_pnodes = read_sysfs("nr_pnodes");
-	if (nr_pnodes < 2)
+	if (nr_pnodes != 2)
 		ksft_exit_skip("XPV with two pnodes needed (nr_pnodes %ld)\n", nr_pnodes);
 	if (argc < 2 || !mib || mib > 1024 || bound_s <= 0 ||
 	    (strcmp(argv[1], "vcpu") && strcmp(argv[1], "memory") &&
