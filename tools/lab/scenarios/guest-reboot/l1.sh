@@ -4,10 +4,10 @@
 # saw that move, reboots (reboot -f).  Its kernel unregisters the area on
 # the way down (syscore shutdown), QEMU's reset clears the XPV MSRs, and
 # the second boot registers again: it must read both vCPUs on pnode 0,
-# where L1 left them, and then see vCPU 1 moved back to node 1.  With
-# --set LAB_REBOOT_KEXEC=1 (not in make test: tools/lab/README.md) it
-# then kexecs into the same kernel (Debian's kexec-tools; L1 shares the
-# kernel and L2's initramfs over virtio-9p).  No reset clears anything
+# where L1 left them, and then see vCPU 1 moved back to node 1.  Unless
+# --set LAB_REBOOT_KEXEC=0 (the reboot only), it then kexecs into the
+# same kernel (Debian's kexec-tools; L1 shares the kernel and L2's
+# initramfs over virtio-9p).  No reset clears anything
 # there: the kernel going must unregister its area itself, or the host
 # would go on writing into memory the next kernel owns.  The third kernel
 # reads the placement L1 left and sees vCPU 0 move to node 1.  L1 traces
@@ -26,7 +26,7 @@ LAB_L2_WATCHED="-action reboot=reset,shutdown=pause,panic=pause -device pvpanic 
 	-qmp unix:/tmp/l2-watch.qmp,server=on,wait=off"
 # The kernel and initramfs L2 boots, for its kexec
 kexec_share=
-if [ "${LAB_REBOOT_KEXEC:-0}" = 1 ]; then
+if [ "${LAB_REBOOT_KEXEC:-1}" = 1 ]; then
 	mkdir -p /tmp/kexec &&
 		cp "${LAB_L2_KERNEL:-/lab/bzImage}" /tmp/kexec/bzImage &&
 		cp /lab/l2.cpio /tmp/kexec/l2.cpio ||
@@ -55,7 +55,7 @@ area_writes() {
 	_re=$(echo "$2" | sed 's/R/0x[0-9a-f]*[13579bdf]/g')
 	lab_check "L2 $1" sh -c "echo '$_w' | grep -Eq '$_re'"
 }
-if [ "${LAB_REBOOT_KEXEC:-0}" != 1 ]; then
+if [ "${LAB_REBOOT_KEXEC:-1}" != 1 ]; then
 	area_writes "registered its area, unregistered it on the way down, and registered it again" \
 		'^R 0x0 R $'
 	lab_check "L2 (second boot) ran to completion" lab_l2_done

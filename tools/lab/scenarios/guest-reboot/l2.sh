@@ -39,10 +39,10 @@ else
 	xpv-guest-test wait-move 1 1 300
 	healthy "second boot"
 fi
-# With LAB_REBOOT_KEXEC=1 (see l1.sh): kexec into the same kernel and
+# Unless LAB_REBOOT_KEXEC=0 (see l1.sh): kexec into the same kernel and
 # initramfs, which L1 shares (virtio-9p xpvkexec); Debian's kexec-tools,
 # from the Debian root
-if ! grep -qw xpvkexec /proc/cmdline && [ "${LAB_REBOOT_KEXEC:-0}" = 1 ]; then
+if ! grep -qw xpvkexec /proc/cmdline && [ "${LAB_REBOOT_KEXEC:-1}" = 1 ]; then
 	lab_check "mount the Debian root (virtio-9p through L1)" lab_rootfs_mount || exit 1
 	lab_check "mount L1's share of L2's kernel and initramfs at $LAB_ROOTFS/mnt" \
 		mount -t 9p -o trans=virtio,version=9p2000.L,ro xpvkexec $LAB_ROOTFS/mnt || exit 1
