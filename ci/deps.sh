@@ -10,6 +10,8 @@ PKGS=(
 	# kernel build
 	build-essential bc bison flex libssl-dev libelf-dev cpio kmod xz-utils
 	ccache rsync python3 git
+	# pgrep: stopping the lab runs of an interrupted make test
+	procps
 	# Debian sources
 	dpkg-dev linux-source-6.12
 	# QEMU 7.2 build

@@ -25,16 +25,16 @@ lab_lanes() {
 	echo "$n"
 }
 
-# lab_lane_run PGIDFILE CMD...: CMD in a session of its own, its process
-# group id in PGIDFILE while it runs; returns CMD's status.  The runner of
-# the lanes traps INT, TERM and HUP with lab_lanes_stop, so that a Ctrl-C
-# or a SIGTERM ends every lab run it started, QEMU included, at once
-# rather than at their own timeouts.
+# lab_lane_run PIDFILE CMD...: CMD in the background, its pid in PIDFILE
+# while it runs; returns CMD's status.  The runner of the lanes traps INT,
+# TERM and HUP with lab_lanes_stop, so that a SIGTERM to the runner alone
+# ends every lab run it started, QEMU included, at once rather than at
+# their own timeouts.  The runs stay in the runner's process group: a
+# signal to the group (a Ctrl-C, a harness's kill) reaches them as well.
 lab_lane_run() {
 	local f=$1 pid rc=0
 	shift
-	# not a process group leader here: setsid(1) runs CMD as pid $!
-	setsid "$@" &
+	"$@" &
 	pid=$!
 	echo "$pid" >"$f"
 	wait "$pid" || rc=$?
@@ -42,13 +42,23 @@ lab_lane_run() {
 	return "$rc"
 }
 
-# lab_lanes_stop DIR: SIGTERM to the process groups of the lab runs whose
-# PGIDFILEs (*.pgid) are in DIR; says how many.
+# lab_tree PID: PID and its descendants, parents first.
+lab_tree() {
+	local p
+	echo "$1"
+	for p in $(pgrep -P "$1"); do lab_tree "$p"; done
+}
+
+# lab_lanes_stop DIR: SIGTERM to the lab runs whose PIDFILEs (*.pid) are
+# in DIR, and to all their descendants (gathered before any is signalled,
+# so that none escapes to init first); says how many runs.
 lab_lanes_stop() {
-	local f k=0
-	for f in "$1"/*.pgid; do
+	local f k=0 pids
+	for f in "$1"/*.pid; do
 		[ -f "$f" ] || continue
-		kill -TERM -- "-$(cat "$f")" 2>/dev/null && k=$((k + 1))
+		pids=$(lab_tree "$(cat "$f")")
+		# shellcheck disable=SC2086 # a list of pids
+		kill -TERM $pids 2>/dev/null && k=$((k + 1))
 	done
 	say "interrupted: stopped $k lab runs"
 }

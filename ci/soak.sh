@@ -36,7 +36,7 @@ run_one() {
 	local i=$1 t rc
 	shift
 	t=$(date +%s)
-	lab_lane_run "$dir/$i.pgid" "$TOP/tools/lab/lab.sh" --out "$dir/$i" "$@" \
+	lab_lane_run "$dir/$i.pid" "$TOP/tools/lab/lab.sh" --out "$dir/$i" "$@" \
 		"$scenario" >"$dir/$i.out" 2>&1
 	rc=$?
 	echo "$rc $(($(date +%s) - t))" >"$dir/$i.rc.tmp"

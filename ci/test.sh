@@ -96,7 +96,7 @@ lanes_run() {
 	lanes_open=0
 	[ "$n" -gt 0 ] || return 0
 	echo "# lab: $n stages, $lanes at a time; their output follows once all have ended"
-	rm -f "$LOGS"/*.pgid
+	rm -f "$LOGS"/*.pid
 	trap 'lab_lanes_stop "$LOGS"; exit 143' INT TERM HUP
 	for name in "${queue[@]}"; do lanes_long "$name" && order+=("$name"); done
 	for name in "${queue[@]}"; do lanes_long "$name" || order+=("$name"); done
@@ -109,7 +109,7 @@ lanes_run() {
 		echo "# [$(date -u +%T)] $i/$n $name: started"
 		(
 			t0=$(date +%s)
-			lab_lane_run "$LOGS/$name.pgid" bash "$LOGS/$name.cmd" >"$LOGS/$name.log" 2>&1
+			lab_lane_run "$LOGS/$name.pid" bash "$LOGS/$name.cmd" >"$LOGS/$name.log" 2>&1
 			rc=$?
 			echo "$rc" >"$LOGS/$name.rc"
 			echo "# [$(date -u +%T)] $name: ended, status $rc, $(($(date +%s) - t0)) s," \
