@@ -234,10 +234,7 @@ static void list_pages(pid_t pid)
 	unsigned long i;
 	int fd;
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/pagemap");
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid ? pid : getpid());
 	fd = open(path, O_RDONLY);
 	if (!pages || fd < 0)
 		ksft_exit_fail_msg("page list: %s\n", strerror(errno));
@@ -286,6 +283,33 @@ static int follow(const char *what, double *secs, int *from)
 }
 
 /*
+ * @k[p]: process @pid's (0: this one's) pages of the buffer on pnode p, for each pnode,
+ * from one page in @step (scaled); returns those with no pnode (scaled).
+ * The readers' progress is watched with SHARED_STEP: a query of every
+ * page each second, slow under the lab's nested TCG, made the test's own
+ * watch a third busy task beside the two readers.
+ */
+static unsigned long count_pnodes(pid_t pid, unsigned long *k,
+				  unsigned long step)
+{
+	unsigned long i, m = (n + step - 1) / step, none = 0;
+	long r;
+
+	r = move_pages_of(pid, buf, m, psize * step, NULL, status,
+			  MPOL_MF_PNODES);
+	if (r)
+		ksft_exit_fail_msg("move_pages(MPOL_MF_PNODES) query: %s\n",
+				   strerror(-r));
+	memset(k, 0, nr_pnodes * sizeof(*k));
+	for (i = 0; i < m; i++)
+		if (status[i] >= 0 && status[i] < nr_pnodes)
+			k[status[i]] += step;
+		else
+			none += step;
+	return none;
+}
+
+/*
  * QUIET_S of reading on pnode @p: no page ping-pong, and the test stays
  * on @p.  follow() stops at 95%, so the last pages may still come to @p
  * in this window: those migrations are the convergence ending, and only
@@ -303,26 +327,28 @@ static int follow(const char *what, double *secs, int *from)
  */
 static int quiet(const char *what, int p, bool passes_too)
 {
-	unsigned long k0[2] = { on_pnode(0), on_pnode(1) }, k;
-	long m0 = migrated(), m, arrived, extra;
-	unsigned long passes = 0, away = 0;
-	double t0 = now();
+	unsigned long k0[2], k1[2], k, passes = 0, away = 0;
+	long m0, m, arrived, extra;
+	double t0;
 	int q = p;
 
 	if (p != 0 && p != 1) {
 		ksft_test_result_fail("%s: no pnode to stay on (%d)\n", what, p);
 		return p;
 	}
-
+	count_pnodes(0, k0, 1);
+	m0 = migrated();
+	t0 = now();
 	while (now() - t0 < QUIET_S) {
 		read_pass();
 		passes++;
 		away += here() != p;
 	}
 	m = migrated() - m0;
-	if (!passes_too && on_pnode(!p) * 2 > n)
+	count_pnodes(0, k1, 1);
+	if (!passes_too && k1[!p] * 2 > n)
 		q = !p;
-	k = on_pnode(q);
+	k = k1[q];
 	arrived = k > k0[q] ? (long)(k - k0[q]) : 0;
 	arrived = arrived < m ? arrived : m;
 	extra = m - arrived;
@@ -707,33 +733,6 @@ static void shared_child(int cmd, int report)
 	pipe_write(report, counts, sizeof(counts));
 	pipe_read(cmd, &c, 1);
 	_exit(0);
-}
-
-/*
- * @k[p]: the child @pid's pages of the buffer on pnode p, for each pnode,
- * from one page in @step (scaled); returns those with no pnode (scaled).
- * The readers' progress is watched with SHARED_STEP: a query of every
- * page each second, slow under the lab's nested TCG, made the test's own
- * watch a third busy task beside the two readers.
- */
-static unsigned long count_pnodes(pid_t pid, unsigned long *k,
-				  unsigned long step)
-{
-	unsigned long i, m = (n + step - 1) / step, none = 0;
-	long r;
-
-	r = move_pages_of(pid, buf, m, psize * step, NULL, status,
-			  MPOL_MF_PNODES);
-	if (r)
-		ksft_exit_fail_msg("move_pages(MPOL_MF_PNODES) query: %s\n",
-				   strerror(-r));
-	memset(k, 0, nr_pnodes * sizeof(*k));
-	for (i = 0; i < m; i++)
-		if (status[i] >= 0 && status[i] < nr_pnodes)
-			k[status[i]] += step;
-		else
-			none += step;
-	return none;
 }
 
 /* The numa_group_id that task @tid of @pid shows in /proc, or -1. */
