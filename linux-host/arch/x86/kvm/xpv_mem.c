@@ -36,6 +36,11 @@
  * guest (coalesced until acknowledged) and asks for the next batch if
  * chunks remain.
  *
+ * A chunk is not looked up while an invalidation of its pages is in
+ * progress: the notifier marks it before the page tables change, so a
+ * look then could see the pages where they were; the next batch, or
+ * XPV_MEM_DELAY_MS later, looks again.
+ *
  * A chunk caught in the middle of a migration looks emptier than it is:
  * the pages being migrated are unmapped when the migration notifies and
  * mapped again when it ends, which raises no notification.  So a chunk
@@ -683,6 +688,30 @@ static bool xpv_mem_present(struct kvm_xpv *x, u64 chunk, bool covered,
 }
 
 /*
+ * Is an invalidation of @chunk's guest frames in progress?  The MMU
+ * notifier marks a chunk dirty when an invalidation starts, before the
+ * primary MMU changes its page tables (a migration unmaps the pages only
+ * after that): a look before the invalidation ends could find the old
+ * pages, and unless the guest touches the chunk again (a fault on
+ * another node marks it), nothing would mark it again.  Such a chunk is
+ * looked up once the invalidation has ended.  KVM's fault path waits
+ * for the same (mmu_invalidate_retry_gfn()).
+ */
+static bool xpv_mem_invalidating(struct kvm *kvm, u64 chunk)
+{
+	gfn_t start = chunk * XPV_CHUNK_PAGES, end = start + XPV_CHUNK_PAGES;
+	bool busy;
+
+	read_lock(&kvm->mmu_lock);
+	busy = kvm->mmu_invalidate_in_progress &&
+	       (kvm->mmu_invalidate_range_start == INVALID_GPA ||
+		(start < kvm->mmu_invalidate_range_end &&
+		 end > kvm->mmu_invalidate_range_start));
+	read_unlock(&kvm->mmu_lock);
+	return busy;
+}
+
+/*
  * Under x->lock: look up dirty chunks, at most @budget with memory (and
  * 64 times as many without), and take their pnodes into the map.  The
  * indexes of the chunks that changed go to @changed (room for @budget);
@@ -695,7 +724,7 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	unsigned long chunk = 0, looked = 0, empty = 0, n = 0;
 	unsigned long present;
-	bool covered, recheck = false;
+	bool covered, recheck = false, busy = false;
 	__le16 entry;
 
 	*more = false;
@@ -723,6 +752,22 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 		if (chunk >= x->map_chunks || full)
 			break;
 
+		/*
+		 * Checked after the bit is cleared: an invalidation that
+		 * starts later marks the chunk again.  A chunk put back
+		 * costs a lock, not a lookup, and counts as one in no
+		 * memslot.
+		 */
+		if (xpv_mem_invalidating(kvm, chunk)) {
+			spin_lock(&x->mem_lock);
+			set_bit(chunk, x->mem_dirty);
+			spin_unlock(&x->mem_lock);
+			kvm->stat.xpv_mem_deferred++;
+			busy = true;
+			empty++;
+			chunk++;
+			continue;
+		}
 		entry = cpu_to_le16(xpv_chunk_lookup(kvm, chunk, &covered,
 						     &present));
 		if (covered)
@@ -740,11 +785,24 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 		chunk++;
 		cond_resched();
 	}
-	if (recheck) {
+	/*
+	 * Chunks put back are looked at again by the next batch, when one
+	 * follows and this one looked up pages; else (no batch follows, or
+	 * every chunk this one found was put back or in no memslot) by a
+	 * work in XPV_MEM_DELAY_MS, not at once: an invalidation can last.
+	 */
+	if (busy && *more && looked)
+		busy = false;
+	else if (busy)
+		*more = false;	/* the work asks for the rest */
+	if (recheck || busy) {
 		spin_lock(&x->mem_lock);
-		if (!x->mem_dying)
+		if (recheck && !x->mem_dying)
 			queue_delayed_work(system_wq, &x->recheck_work,
 					   msecs_to_jiffies(XPV_MEM_RECHECK_MS));
+		if (busy && !x->mem_dying)
+			queue_delayed_work(system_wq, &x->mem_work,
+					   msecs_to_jiffies(XPV_MEM_DELAY_MS));
 		spin_unlock(&x->mem_lock);
 	}
 	*nr_looked = looked;

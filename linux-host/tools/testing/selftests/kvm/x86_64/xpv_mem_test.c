@@ -551,6 +551,8 @@ int main(int argc, char *argv[])
 	ksft_print_msg("stats: %lu memory updates, %lu chunks changed, %lu looked up\n",
 		       vm_get_stat(vm, "xpv_mem_updates"),
 		       vm_get_stat(vm, "xpv_mem_chunks"), lookups());
+	ksft_print_msg("stats: %lu lookups put off while an invalidation ran\n",
+		       vm_get_stat(vm, "xpv_mem_deferred"));
 	ksft_print_msg("stats: %lu notifications, %lu coalesced\n",
 		       vm_get_stat(vm, "xpv_notifications"),
 		       vm_get_stat(vm, "xpv_coalesced"));
