@@ -31,7 +31,8 @@ help:
 	@echo "  make test-debug the same with every lab scenario on the DEBUG=1 kernel"
 	@echo
 	@echo "  make deps       install build and runtime dependencies (apt-get)"
-	@echo "  make sources    unpack Debian's linux-source-6.12, qemu 7.2, numactl 2.0.16, jemalloc 5.3.0, apply patches/"
+	@echo "  make sources    unpack Debian's linux-source-6.12, qemu 7.2, numactl 2.0.16, jemalloc 5.3.0,"
+	@echo "                  libvirt 9.0, apply patches/"
 	@echo "  make kernel     build bzImage (DEBUG=1: KASAN/LOCKDEP/DEBUG_VM variant)"
 	@echo "  make kernel-pristine  the same kernel without the series (benchmark baseline)"
 	@echo "  make qemu       build qemu-system-x86_64"
@@ -40,6 +41,8 @@ help:
 	@echo "  make selftests  build the KVM selftests the lab runs in L1 (xpv_test, ...)"
 	@echo "  make numactl    build numactl/libnuma with patches/numactl (CHECK=1: its tests)"
 	@echo "  make jemalloc   build jemalloc with patches/jemalloc (CHECK=1: its tests)"
+	@echo "  make libvirt    build libvirtd, virsh, the QEMU driver with patches/libvirt (CHECK=1: the"
+	@echo "                  tests of what the series touches)"
 	@echo "  make rootfs     debootstrap the Debian root (libvirt, workloads) L1 and L2 mount for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make fuzz       fuzz the guest's area parser in user space (RUNS=$(RUNS) inputs)"
@@ -71,6 +74,7 @@ sources: deps
 	@ci/src.sh prepare qemu
 	@ci/src.sh prepare numactl
 	@ci/src.sh prepare jemalloc
+	@ci/src.sh prepare libvirt
 
 kernel: deps
 	@ci/build-linux.sh
@@ -95,6 +99,11 @@ numactl: selftests tools
 jemalloc: selftests
 	@ci/build-jemalloc.sh
 
+# libvirt with <kvm><xpv state='on'/> (patches/libvirt), trimmed to the
+# QEMU driver; CHECK=1 runs the tests of the files the series touches.
+libvirt: deps
+	@ci/build-libvirt.sh $(if $(filter 1,$(CHECK)),check)
+
 tools: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools all
 
@@ -115,19 +124,21 @@ series: deps
 	@ci/src.sh export qemu
 	@ci/src.sh export numactl
 	@ci/src.sh export jemalloc
+	@ci/src.sh export libvirt
 
 check-series: series
 	@ci/src.sh check linux
 	@ci/src.sh check qemu
 	@ci/src.sh check numactl
 	@ci/src.sh check jemalloc
+	@ci/src.sh check libvirt
 	@ci/checkpatch.sh linux
 	@ci/checkpatch.sh qemu
 
 rootfs: deps
 	@ci/build-rootfs.sh
 
-build: kernel qemu tools selftests numactl jemalloc plugin
+build: kernel qemu tools selftests numactl jemalloc libvirt plugin
 
 # make lab XPV=0: a plain KVM guest; MOVE=10: L1 swaps L2's vCPU nodes
 # every 10 s while you watch xpvtop in L2.
@@ -211,5 +222,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc tools plugin unit fuzz series check-series build \
+.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc libvirt tools plugin unit fuzz series check-series build \
 	rootfs lab lab-run test bench eval clean distclean

@@ -23,8 +23,6 @@ PKGS=(
 	debootstrap
 	# static test programs run in L1/L2
 	libc6-dev
-	# virt-xml-validate for the libvirt examples
-	libvirt-clients
 	# fuzzing the guest's area parser: clang, libFuzzer, llvm-cov
 	clang-14 libclang-rt-14-dev llvm-14
 	# make bench: bench-numab's plot
@@ -34,6 +32,9 @@ PKGS=(
 	# jemalloc 5.3.0: Debian's unpatched build, which the patched one
 	# must equal where XPV is not in play
 	libjemalloc2
+	# libvirt 9.0 build (ci/build-libvirt.sh: the QEMU driver, virsh)
+	libxml2-dev libxml2-utils xsltproc libgnutls28-dev libtirpc-dev
+	rpcsvc-proto libyajl-dev libreadline-dev perl
 )
 
 SUDO=

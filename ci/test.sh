@@ -141,7 +141,9 @@ stage selftests kernel -- "$TOP/ci/build-selftests.sh"
 stage numactl selftests tools -- env CHECK=1 "$TOP/ci/build-numactl.sh"
 # jemalloc with patches/jemalloc, and its own test suite (make check)
 stage jemalloc selftests -- env CHECK=1 "$TOP/ci/build-jemalloc.sh"
-for c in linux qemu numactl jemalloc; do
+# libvirt with patches/libvirt, and the tests of what the series touches
+stage libvirt -- "$TOP/ci/build-libvirt.sh" check
+for c in linux qemu numactl jemalloc libvirt; do
 	stage "series-$c" -- sh -c "'$TOP/ci/src.sh' export $c && '$TOP/ci/src.sh' check $c"
 done
 stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
@@ -161,7 +163,8 @@ lab_stage() {
 	kvm-selftests | guest-topology | guest-pages | guest-alloc | guest-vnuma | \
 	guest-numab)
 		needs="$needs selftests" ;;
-	libvirt | guest-reboot) needs="$needs rootfs" ;;
+	libvirt) needs="$needs rootfs libvirt" ;;
+	guest-reboot) needs="$needs rootfs" ;;
 	guest-debian | guest-numactl-suite) needs="$needs rootfs numactl" ;;
 	guest-numactl) needs="$needs selftests numactl" ;;
 	guest-jemalloc) needs="$needs selftests jemalloc" ;;
