@@ -18,7 +18,8 @@ usage() {
 usage: tools/lab/lab.sh [options] SCENARIO
 
 SCENARIO is a name under tools/lab/scenarios/ (smoke, show, run, ...) or a
-directory holding l1.sh and/or l2.sh.
+directory holding l1.sh and/or l2.sh, given as a path (with a slash:
+./mine).
 
 Machine (L1, emulated by TCG):
   --nodes N          NUMA nodes, 1-4 (default 2)
@@ -125,10 +126,13 @@ single | multi) ;;
 *) die "--tcg-thread (or LAB_TCG_THREAD) must be single or multi, not '$tcg_thread'" ;;
 esac
 
-if [ -d "$scenario" ]; then
-	scdir=$(cd "$scenario" && pwd)
-elif [ -d "$LAB/scenarios/$scenario" ]; then
+# A name is a scenario of tools/lab/scenarios, even where a directory of
+# the same name is at hand (libvirt/ at the top of the tree); a path
+# (with a slash) is a scenario directory of one's own.
+if [[ $scenario != */* ]] && [ -d "$LAB/scenarios/$scenario" ]; then
 	scdir=$LAB/scenarios/$scenario
+elif [ -d "$scenario" ]; then
+	scdir=$(cd "$scenario" && pwd)
 else
 	die "no scenario '$scenario' (have: $(ls "$LAB/scenarios" | tr '\n' ' '))"
 fi

@@ -29,7 +29,7 @@ lab_check "a destination without kvm-xpv=on refuses the stream, saying why" \
 LAB_L2_CPU=$xpv_cpu
 
 # 3. Restore in a QEMU that runs on node 1 only, with XPV turned on the
-# way examples/libvirt/xpv-guest.xml does it (-global).
+# way a stock libvirt's domain does it (-global, examples/libvirt/).
 cpus1=$(cat /sys/devices/system/node/node1/cpulist)
 LAB_L2_PREFIX="taskset -c $cpus1"
 LAB_L2_CPU=$plain_cpu
