@@ -114,6 +114,41 @@ for p in 0 1; do
 	lab_check "memory on pnode $p: L2 reads $g kB, query-xpv says $h kB (numatune interleave)" \
 		test "${g:-0}" -gt 0 -a "$((g - h))" -le 8192 -a "$((h - g))" -le 8192
 done
+# virsh domstats --xpv (patches/libvirt) reports what query-xpv does
+# (read one after the other: a chunk L2 touches between them may change
+# the memory, so the pair is read again for up to 30 s).
+lab_virsh domstats --xpv l2 | sed 's/^/XPVLAB # L1:   domstats: /'
+stat() { lab_virsh domstats --xpv l2 | sed -n "s/^ *xpv\.$1=//p"; }
+same_vcpu() {
+	_d=$(stat "vcpu\.$1\.pnode")
+	_q=$(lab_xpv_vcpu_pnode "$1")
+	echo "xpv.vcpu.$1.pnode ${_d:-none}, query-xpv ${_q:-none}"
+	[ -n "$_d" ] && [ "$_d" = "$_q" ]
+}
+same_bytes() {
+	_d=$(stat "pnode\.$1\.bytes")
+	_q=$(lab_xpv_pnode_kb "$1")
+	echo "xpv.pnode.$1.bytes ${_d:-none}, query-xpv $_q kB"
+	[ -n "$_d" ] && [ "$((_d / 1024))" = "$_q" ]
+}
+settled() { # CMD...: CMD within 30 s; its last output either way
+	_i=0
+	until _out=$("$@"); do
+		_i=$((_i + 1))
+		[ $_i -lt 30 ] || break
+		sleep 1
+	done
+	echo "$_out"
+	[ $_i -lt 30 ]
+}
+for v in 0 1; do
+	lab_check "virsh domstats --xpv: vCPU $v's pnode as query-xpv says" settled same_vcpu $v
+done
+for p in 0 1; do
+	lab_check "virsh domstats --xpv: the memory on pnode $p as query-xpv says" settled same_bytes $p
+done
+flags() { [ "$(stat enabled)" = yes ] && [ "$(stat registered)" = yes ] && [ "$(stat version)" -ge 1 ]; }
+lab_check "virsh domstats --xpv: xpv.enabled, xpv.registered yes, xpv.version >= 1" flags
 lab_diag "virsh qemu-monitor-command l2 '{\"execute\":\"query-xpv\"}':"
 lab_virsh qemu-monitor-command l2 '{"execute":"query-xpv"}' | sed 's/^/XPVLAB # L1:   /'
 xpvctl() { lab_rootfs /lab/bin/xpvctl "$@"; }
@@ -133,6 +168,8 @@ lab_check "libvirt knows: virsh vcpupin l2 1 is node 0's CPUs" \
 lab_check "L2 saw vCPU 1 move" lab_l2_wait_line 120 '^XPVSYNC moved'
 lab_check "query-xpv (virsh) after the move: vCPU 1 on pnode 0" \
 	test "$(lab_xpv_vcpu_pnode 1)" = 0
+lab_check "virsh domstats --xpv after the move: xpv.vcpu.1.pnode 0" \
+	test "$(stat 'vcpu\.1\.pnode')" = 0
 
 # 3. virsh save / virsh restore (libvirt migrates to a file and back).
 lab_check "L2 waits for the restore" lab_l2_wait_line 120 '^XPVSYNC save'
