@@ -465,6 +465,8 @@ static void test_vcpu(unsigned long mib)
 			 "the task prefers pnode %d or none yet (/proc/self/sched says %ld)\n",
 			 p1, preferred());
 	quiet("vcpu", p1 >= 0 ? p1 : cpu_pnode(0, nr_pnodes), true);
+	ksft_print_msg("vcpu: after the %d s, the task prefers pnode %ld\n",
+		       QUIET_S, preferred());
 	list_pages(0);
 	printf("XPVSYNC numab listed vcpu %d\n", cpu_pnode(0, nr_pnodes));
 	fflush(stdout);
@@ -517,6 +519,9 @@ static void test_memory(unsigned long mib)
 		       p1 == from ? "task-moved" : "memory-moved");
 	show_sched();
 	p1 = quiet("memory", p1 >= 0 ? p1 : here(), false);
+	/* The placement that follows convergence runs at the next scan. */
+	ksft_print_msg("memory: after the %d s, the task prefers pnode %ld\n",
+		       QUIET_S, preferred());
 	list_pages(0);
 	printf("XPVSYNC numab listed memory %d\n", p1);
 	fflush(stdout);
