@@ -81,6 +81,24 @@ refused() {
 }
 lab_check "virsh create refused while the host's KVM says xpv N, naming XPV" refused
 
+# virsh domcapabilities says whether a KVM domain can have XPV here:
+# yes, and no while the root reads N.
+domcaps_xpv() {
+	lab_virsh domcapabilities --emulatorbin /usr/local/bin/qemu-system-x86_64 \
+		--virttype kvm --arch x86_64 --machine pc | grep -o "<xpv supported='[a-z]*'/>"
+}
+caps_off() {
+	_p=$LAB_ROOTFS/sys/module/kvm/parameters/xpv
+	mount --bind /tmp/xpv-off "$_p" || return 1
+	_out=$(domcaps_xpv)
+	umount "$_p"
+	echo "$_out"
+	[ "$_out" = "<xpv supported='no'/>" ]
+}
+caps_on() { _out=$(domcaps_xpv); echo "$_out"; [ "$_out" = "<xpv supported='yes'/>" ]; }
+lab_check "virsh domcapabilities (KVM): <xpv supported='yes'/>" caps_on
+lab_check "virsh domcapabilities (KVM) while the root reads xpv N: <xpv supported='no'/>" caps_off
+
 t=$(date +%s)
 lab_check "virsh create: L2 from domain XML" lab_virsh create /tmp/l2.xml || exit 1
 lab_diag "virsh create took $(($(date +%s) - t)) s"
