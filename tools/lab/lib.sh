@@ -102,6 +102,19 @@ lab_wait_for() {
 	done
 }
 
+# lab_wait_output SECONDS CMD...: lab_wait_for for a check that says what
+# it saw: the output of CMD's last try is printed, whether it succeeded
+# or the time ran out.
+lab_wait_output() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while :; do
+		_out=$("$@" 2>&1) && { echo "$_out"; return 0; }
+		[ "$(date +%s)" -lt "$_deadline" ] || { echo "$_out"; return 1; }
+		sleep 0.2
+	done
+}
+
 # The QEMU command line that runs L2 under KVM in L1 (same kernel as L1,
 # or $LAB_L2_KERNEL).  Extra arguments are appended.  QMP listens on
 # /tmp/l2.qmp.  A reboot ends it (-no-reboot) unless LAB_L2_NO_REBOOT is

@@ -43,16 +43,7 @@ adds_up() {
 }
 # settles CMD...: CMD succeeds within 30 s (the counters move while
 # anything runs); the last try's output either way.
-settles() {
-	_i=0
-	while [ $_i -lt 150 ]; do
-		_out=$("$@" 2>&1) && break
-		sleep 0.2
-		_i=$((_i + 1))
-	done
-	echo "$_out"
-	[ $_i -lt 150 ]
-}
+settles() { lab_wait_output 30 "$@"; }
 lab_check "free page accounting adds up in every zone (buddyinfo = zoneinfo)" \
 	settles adds_up /proc/zoneinfo
 lab_check "/proc/pagetypeinfo counts every free block, the pnodes' lists too (= buddyinfo)" \

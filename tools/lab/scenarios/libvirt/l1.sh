@@ -66,15 +66,24 @@ rm -f /tmp/l2.log /tmp/l2.out /tmp/l2.rc /tmp/l2.bootfail /tmp/l2.tailed /tmp/l2
 : >/tmp/l2.out
 lab_l2_relay
 
-# A host whose KVM does not offer XPV (kvm.xpv=0, as the root sees it
-# here): libvirt refuses the domain before QEMU starts, naming XPV.
-refused() {
+# xpv_off CMD...: CMD's output and status while the root reads N in
+# kvm's xpv parameter, as on a host booted with kvm.xpv=0 (a file bound
+# over it for the moment).
+xpv_off() {
 	_p=$LAB_ROOTFS/sys/module/kvm/parameters/xpv
 	echo N >/tmp/xpv-off
 	mount --bind /tmp/xpv-off "$_p" || return 1
-	_out=$(lab_virsh create /tmp/l2.xml 2>&1)
+	"$@" 2>&1
 	_rc=$?
 	umount "$_p"
+	return $_rc
+}
+
+# A host whose KVM does not offer XPV: libvirt refuses the domain before
+# QEMU starts, naming XPV.
+refused() {
+	_out=$(xpv_off lab_virsh create /tmp/l2.xml)
+	_rc=$?
 	echo "$_out"
 	[ $_rc -ne 0 ] && echo "$_out" | grep -q "XPV.*turned off in this host's KVM" &&
 		! lab_virsh domid l2 >/dev/null 2>&1
@@ -87,14 +96,7 @@ domcaps_xpv() {
 	lab_virsh domcapabilities --emulatorbin /usr/local/bin/qemu-system-x86_64 \
 		--virttype kvm --arch x86_64 --machine pc | grep -o "<xpv supported='[a-z]*'/>"
 }
-caps_off() {
-	_p=$LAB_ROOTFS/sys/module/kvm/parameters/xpv
-	mount --bind /tmp/xpv-off "$_p" || return 1
-	_out=$(domcaps_xpv)
-	umount "$_p"
-	echo "$_out"
-	[ "$_out" = "<xpv supported='no'/>" ]
-}
+caps_off() { _out=$(xpv_off domcaps_xpv); echo "$_out"; [ "$_out" = "<xpv supported='no'/>" ]; }
 caps_on() { _out=$(domcaps_xpv); echo "$_out"; [ "$_out" = "<xpv supported='yes'/>" ]; }
 lab_check "virsh domcapabilities (KVM): <xpv supported='yes'/>" caps_on
 lab_check "virsh domcapabilities (KVM) while the root reads xpv N: <xpv supported='no'/>" caps_off
@@ -136,36 +138,28 @@ done
 # (read one after the other: a chunk L2 touches between them may change
 # the memory, so the pair is read again for up to 30 s).
 lab_virsh domstats --xpv l2 | sed 's/^/XPVLAB # L1:   domstats: /'
-stat() { lab_virsh domstats --xpv l2 | sed -n "s/^ *xpv\.$1=//p"; }
+domstat() { lab_virsh domstats --xpv l2 | sed -n "s/^ *xpv\.$1=//p"; }
 same_vcpu() {
-	_d=$(stat "vcpu\.$1\.pnode")
+	_d=$(domstat "vcpu\.$1\.pnode")
 	_q=$(lab_xpv_vcpu_pnode "$1")
 	echo "xpv.vcpu.$1.pnode ${_d:-none}, query-xpv ${_q:-none}"
 	[ -n "$_d" ] && [ "$_d" = "$_q" ]
 }
 same_bytes() {
-	_d=$(stat "pnode\.$1\.bytes")
+	_d=$(domstat "pnode\.$1\.bytes")
 	_q=$(lab_xpv_pnode_kb "$1")
 	echo "xpv.pnode.$1.bytes ${_d:-none}, query-xpv $_q kB"
 	[ -n "$_d" ] && [ "$((_d / 1024))" = "$_q" ]
 }
-settled() { # CMD...: CMD within 30 s; its last output either way
-	_i=0
-	until _out=$("$@"); do
-		_i=$((_i + 1))
-		[ $_i -lt 30 ] || break
-		sleep 1
-	done
-	echo "$_out"
-	[ $_i -lt 30 ]
-}
 for v in 0 1; do
-	lab_check "virsh domstats --xpv: vCPU $v's pnode as query-xpv says" settled same_vcpu $v
+	lab_check "virsh domstats --xpv: vCPU $v's pnode as query-xpv says" \
+		lab_wait_output 30 same_vcpu $v
 done
 for p in 0 1; do
-	lab_check "virsh domstats --xpv: the memory on pnode $p as query-xpv says" settled same_bytes $p
+	lab_check "virsh domstats --xpv: the memory on pnode $p as query-xpv says" \
+		lab_wait_output 30 same_bytes $p
 done
-flags() { [ "$(stat enabled)" = yes ] && [ "$(stat registered)" = yes ] && [ "$(stat version)" -ge 1 ]; }
+flags() { [ "$(domstat enabled)" = yes ] && [ "$(domstat registered)" = yes ] && [ "$(domstat version)" -ge 1 ]; }
 lab_check "virsh domstats --xpv: xpv.enabled, xpv.registered yes, xpv.version >= 1" flags
 lab_diag "virsh qemu-monitor-command l2 '{\"execute\":\"query-xpv\"}':"
 lab_virsh qemu-monitor-command l2 '{"execute":"query-xpv"}' | sed 's/^/XPVLAB # L1:   /'
@@ -187,7 +181,7 @@ lab_check "L2 saw vCPU 1 move" lab_l2_wait_line 120 '^XPVSYNC moved'
 lab_check "query-xpv (virsh) after the move: vCPU 1 on pnode 0" \
 	test "$(lab_xpv_vcpu_pnode 1)" = 0
 lab_check "virsh domstats --xpv after the move: xpv.vcpu.1.pnode 0" \
-	test "$(stat 'vcpu\.1\.pnode')" = 0
+	test "$(domstat 'vcpu\.1\.pnode')" = 0
 
 # 3. virsh save / virsh restore (libvirt migrates to a file and back).
 lab_check "L2 waits for the restore" lab_l2_wait_line 120 '^XPVSYNC save'
