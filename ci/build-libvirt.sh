@@ -93,8 +93,7 @@ for t in data["tests"]:
             if d in ids:
                 out.update(ids[d]["filename"])
 for t in data["targets"]:
-    if t["name"] in ("libvirtd", "virsh", "virtlogd", "virt-aa-helper") or \
-       t["name"] == "virt_driver_qemu":
+    if t["name"] in ("libvirtd", "virsh", "virtlogd", "virt_driver_qemu"):
         out.update(t["filename"])
 for f in sorted(out):
     print(f)
