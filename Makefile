@@ -32,7 +32,7 @@ help:
 	@echo
 	@echo "  make deps       install build and runtime dependencies (apt-get)"
 	@echo "  make sources    unpack Debian's linux-source-6.12, qemu 7.2, numactl 2.0.16, jemalloc 5.3.0,"
-	@echo "                  libvirt 9.0, apply patches/"
+	@echo "                  libvirt 9.0, openjdk-17, apply patches/"
 	@echo "  make kernel     build bzImage (DEBUG=1: KASAN/LOCKDEP/DEBUG_VM variant)"
 	@echo "  make kernel-pristine  the same kernel without the series (benchmark baseline)"
 	@echo "  make qemu       build qemu-system-x86_64"
@@ -43,6 +43,8 @@ help:
 	@echo "  make jemalloc   build jemalloc with patches/jemalloc (CHECK=1: its tests)"
 	@echo "  make libvirt    build libvirtd, virsh, the QEMU driver with patches/libvirt (CHECK=1: the"
 	@echo "                  tests of what the series touches)"
+	@echo "  make openjdk    build HotSpot's libjvm.so with patches/openjdk (no C2, JFR, CDS), for"
+	@echo "                  Debian's Java 17 class library in the lab's Debian L2"
 	@echo "  make rootfs     debootstrap the Debian root (libvirt, workloads) L1 and L2 mount for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make fuzz       fuzz the guest's area parser in user space (RUNS=$(RUNS) inputs)"
@@ -75,6 +77,7 @@ sources: deps
 	@ci/src.sh prepare numactl
 	@ci/src.sh prepare jemalloc
 	@ci/src.sh prepare libvirt
+	@ci/src.sh prepare openjdk
 
 kernel: deps
 	@ci/build-linux.sh
@@ -104,6 +107,11 @@ jemalloc: selftests
 libvirt: deps
 	@ci/build-libvirt.sh $(if $(filter 1,$(CHECK)),check)
 
+# HotSpot (libjvm.so only) with patches/openjdk, following the live
+# topology through the patched libnuma.
+openjdk: deps
+	@ci/build-openjdk.sh
+
 tools: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools all
 
@@ -125,6 +133,7 @@ series: deps
 	@ci/src.sh export numactl
 	@ci/src.sh export jemalloc
 	@ci/src.sh export libvirt
+	@ci/src.sh export openjdk
 
 check-series: series
 	@ci/src.sh check linux
@@ -132,13 +141,14 @@ check-series: series
 	@ci/src.sh check numactl
 	@ci/src.sh check jemalloc
 	@ci/src.sh check libvirt
+	@ci/src.sh check openjdk
 	@ci/checkpatch.sh linux
 	@ci/checkpatch.sh qemu
 
 rootfs: deps
 	@ci/build-rootfs.sh
 
-build: kernel qemu tools selftests numactl jemalloc libvirt plugin
+build: kernel qemu tools selftests numactl jemalloc libvirt openjdk plugin
 
 # make lab XPV=0: a plain KVM guest; MOVE=10: L1 swaps L2's vCPU nodes
 # every 10 s while you watch xpvtop in L2.
@@ -222,5 +232,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc libvirt tools plugin unit fuzz series check-series build \
+.PHONY: help test-debug lab-soak deps sources kernel kernel-pristine qemu selftests numactl jemalloc libvirt openjdk tools plugin unit fuzz series check-series build \
 	rootfs lab lab-run test bench eval clean distclean

@@ -35,6 +35,10 @@ PKGS=(
 	# libvirt 9.0 build (ci/build-libvirt.sh: the QEMU driver, virsh)
 	libxml2-dev libxml2-utils xsltproc libgnutls28-dev libtirpc-dev
 	rpcsvc-proto libyajl-dev libreadline-dev perl
+	# HotSpot 17 build (ci/build-openjdk.sh): the boot JDK and javac,
+	# and what OpenJDK's configure checks even for libjvm.so alone
+	openjdk-17-jdk-headless libcups2-dev libasound2-dev libfontconfig-dev
+	libfreetype-dev libx11-dev libxext-dev libxrender-dev libxt-dev zip unzip file
 )
 
 SUDO=

@@ -4,7 +4,7 @@
 # Upstream trees for XPV: fetch them from Debian's packages, apply the
 # project's series, export it and check that the export applies.
 #
-# COMPONENT is linux, qemu, numactl, jemalloc or libvirt.
+# COMPONENT is linux, qemu, numactl, jemalloc, libvirt or openjdk.
 #
 #   ci/src.sh fetch   linux|qemu  unpack the Debian source into build/src/<c>,
 #                                 a git repository whose tag xpv-pristine is
@@ -35,7 +35,7 @@ NAME=src
 # shellcheck source=ci/versions
 . "$TOP/ci/versions"
 
-[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check|import linux|qemu|numactl|jemalloc|libvirt"
+[ $# -eq 2 ] || die "usage: $0 fetch|prepare|export|check|import linux|qemu|numactl|jemalloc|libvirt|openjdk"
 cmd=$1
 comp=$2
 case $comp in
@@ -44,7 +44,8 @@ qemu) OVERLAYS=(qemu) ;;
 numactl) OVERLAYS=(numactl) ;;
 jemalloc) OVERLAYS=(jemalloc) ;;
 libvirt) OVERLAYS=(libvirt) ;;
-*) die "unknown component '$comp' (linux, qemu, numactl, jemalloc or libvirt)" ;;
+openjdk) OVERLAYS=(openjdk) ;;
+*) die "unknown component '$comp' (linux, qemu, numactl, jemalloc, libvirt or openjdk)" ;;
 esac
 SRC=$BUILD/src/$comp
 PATCHDIR=$TOP/patches/$comp
@@ -91,6 +92,7 @@ qemu) SRC_PKG=$QEMU_SRC_PKG SRC_DEB_VERSION=$QEMU_DEB_VERSION ;;
 numactl) SRC_PKG=$NUMACTL_SRC_PKG SRC_DEB_VERSION=$NUMACTL_DEB_VERSION ;;
 jemalloc) SRC_PKG=$JEMALLOC_SRC_PKG SRC_DEB_VERSION=$JEMALLOC_DEB_VERSION ;;
 libvirt) SRC_PKG=$LIBVIRT_SRC_PKG SRC_DEB_VERSION=$LIBVIRT_DEB_VERSION ;;
+openjdk) SRC_PKG=$OPENJDK_SRC_PKG SRC_DEB_VERSION=$OPENJDK_DEB_VERSION ;;
 esac
 
 dl_dsc() {
