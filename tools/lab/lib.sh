@@ -526,6 +526,33 @@ lab_l2_save() {
 	lab_check "the source QEMU exited cleanly" lab_l2_wait
 }
 
+# lab_l2_pages_on NODE MIN WHAT N: of the pages L2 listed for WHAT N
+# (XPVPAGES lines), at least MIN percent on NODE, as L2 said of each page
+# (which xpv-pagecheck checks page by page against L1's move_pages()).
+lab_l2_pages_on() {
+	lab_l2_pages "$3" "$4" | awk -v node="$1" -v min="$2" '
+		{ all += $3; if ($4 == node) on += $3 }
+		END { printf "%d of %d pages on node %d (%.1f%%), at least %d%% expected\n",
+			on, all, node, all ? 100 * on / all : 0, min
+		      exit !(all && 100 * on >= min * all) }'
+}
+
+# lab_l2_look_share WHAT N NODE MIN WHY: L2 listed a sample of the pages
+# of its WHAT N (XPVPAGES lines, then "XPVSYNC WHAT N listed"); with L2
+# paused, each page is where L2 says, by L1's move_pages(), and MIN
+# percent of them on NODE, WHY.
+lab_l2_look_share() {
+	lab_check "L2 listed the pages of $1 $2" \
+		lab_l2_wait_line 600 "^XPVSYNC $1 $2 listed"
+	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
+	lab_l2_pages "$1" "$2" >/tmp/"$1$2".pages
+	lab_check "every page of L2's sample of $1 $2 is where L2 says, by L1's move_pages()" \
+		sh -c "xpv-pagecheck check $(lab_l2_pid) </tmp/$1$2.pages"
+	lab_check "$4% or more of the sample of $1 $2 on node $3, $5" \
+		lab_l2_pages_on "$3" "$4" "$1" "$2"
+	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
+}
+
 # lab_gpa2hva GPA: where L2's guest-physical address GPA is in its QEMU
 # (QEMU's gpa2hva), for tools that read L2's RAM from L1.
 lab_gpa2hva() {

@@ -34,31 +34,9 @@ lab_check "L2 waits for its memory to be spread" \
 lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
 	xpv-pagecheck stripe "$(lab_l2_pid)" 1
 
-# on_node NODE MIN WHAT N: of the pages L2 listed for WHAT N, at least MIN
-# percent on NODE (what L2 said of each page, which xpv-pagecheck checked
-# page by page against L1's move_pages()).
-on_node() {
-	lab_l2_pages "$3" "$4" | awk -v node="$1" -v min="$2" '
-		{ all += $3; if ($4 == node) on += $3 }
-		END { printf "%d of %d pages on node %d (%.1f%%), at least %d%% expected\n",
-			on, all, node, all ? 100 * on / all : 0, min
-		      exit !(all && 100 * on >= min * all) }'
-}
-# look WHAT N NODE MIN WHY: L2 listed WHAT N; with L2 paused, each page is
-# where L2 says, and MIN percent of them on NODE.
-look() {
-	lab_check "L2 listed the pages of $1 $2" \
-		lab_l2_wait_line 300 "^XPVSYNC $1 $2 listed"
-	lab_check "QMP: pause L2" lab_qmp '{"execute":"stop"}'
-	lab_l2_pages "$1" "$2" >/tmp/"$1$2".pages
-	lab_check "every page of L2's sample of $1 $2 is where L2 says, by L1's move_pages()" \
-		sh -c "xpv-pagecheck check $(lab_l2_pid) </tmp/$1$2.pages"
-	lab_check "$4% or more of the sample of $1 $2 on node $3, $5" on_node "$3" "$4" "$1" "$2"
-	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
-}
-look jem 1 0 100 "the pnode of vCPU 0, where the thread runs"
+lab_l2_look_share jem 1 0 100 "the pnode of vCPU 0, where the thread runs"
 lab_check "move vCPU 0 (thread $t0) to CPU $n1 on node 1" taskset -p -c "$n1" "$t0"
-look jem 2 1 95 "where L1 moved vCPU 0 and the thread with it"
+lab_l2_look_share jem 2 1 95 "where L1 moved vCPU 0 and the thread with it"
 lab_check "move vCPU 0 (thread $t0) back to CPU $n0 on node 0: L1 is done looking" \
 	taskset -p -c "$n0" "$t0"
 lab_check "L2 ran to completion" lab_l2_done
