@@ -20,6 +20,15 @@
  *	until the topology version moves (the host says it is done
  *	looking by moving something), at most 600 s.
  *
+ *   xpv-numafollow pages PID START END TAG
+ *	the pages process PID has in [START, END) (addresses in hex): by
+ *	/proc/PID/pagemap and move_pages(MPOL_MF_PNODES), "pages: TAG
+ *	present N pnode0 N0 pnode1 N1 ... unknown U", then an evenly
+ *	spread sample of up to 1024 of them for the host ("XPVPAGES <pfn>
+ *	<count> <pnode>"; a line each on the lab's UART would be too many),
+ *	then "XPVSYNC TAG listed" (TAG: the lab's "WHAT N").  For a process that is not ours, e.g.
+ *	a JVM's heap: the caller keeps it from touching the range meanwhile.
+ *
  *   xpv-numafollow bench N
  *	N calls of numa_topology_version() against N getppid() system
  *	calls: ns per call and their ratio.
@@ -29,6 +38,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <asm/kvm_xpv.h>
 #include <numa.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +141,64 @@ static int touch(size_t mib, int node, const char *tag)
 	return 0;
 }
 
+#define PAGES_SAMPLE	1024
+
+static int pages_of(pid_t pid, uintptr_t start, uintptr_t end, const char *tag)
+{
+	unsigned long n = (end - start) / 4096, i, present = 0, k;
+	unsigned long count[KVM_XPV_MAX_PNODES + 1] = { 0 };
+	struct page_pnode *pages;
+	char path[64];
+	int *status, fd;
+	long r;
+
+	if (end <= start || start % 4096 || end % 4096 || n > (1UL << 24)) {
+		fprintf(stderr, "xpv-numafollow: bad range %#lx-%#lx\n",
+			(unsigned long)start, (unsigned long)end);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY);
+	pages = calloc(n, sizeof(*pages));
+	status = calloc(n, sizeof(*status));
+	if (fd < 0 || !pages || !status) {
+		perror("xpv-numafollow: pagemap");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		pages[present].pfn = page_frame(fd, (void *)(start + i * 4096), 4096);
+		if (pages[present].pfn)
+			status[present++] = i;	/* its index, for now */
+	}
+	close(fd);
+	for (i = 0; i < present; i++) {
+		void *addr = (void *)(start + (uintptr_t)status[i] * 4096);
+		int st = -1;
+
+		r = syscall(__NR_move_pages, pid, 1, &addr, NULL, &st, MPOL_MF_PNODES);
+		pages[i].pnode = r < 0 ? -1 : st;
+		if (pages[i].pnode >= 0 && pages[i].pnode < KVM_XPV_MAX_PNODES)
+			count[pages[i].pnode]++;
+		else
+			count[KVM_XPV_MAX_PNODES]++;
+	}
+	printf("pages: %s present %lu", tag, present);
+	for (i = 0; i < KVM_XPV_MAX_PNODES; i++)
+		if (count[i])
+			printf(" pnode%lu %lu", i, count[i]);
+	printf(" unknown %lu\n", count[KVM_XPV_MAX_PNODES]);
+	/* an evenly spread sample, in place */
+	k = present > PAGES_SAMPLE ? PAGES_SAMPLE : present;
+	for (i = 0; i < k; i++)
+		pages[i] = pages[i * present / k];
+	print_page_ranges(pages, k);
+	printf("XPVSYNC %s listed\n", tag);
+	fflush(stdout);
+	free(pages);
+	free(status);
+	return 0;
+}
+
 /* @n calls of numa_topology_version() against @n getppid() system calls. */
 static int bench(long n)
 {
@@ -185,6 +253,9 @@ int main(int argc, char **argv)
 		return touch(strtoul(argv[2], NULL, 0), -1, argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "onnode"))
 		return touch(strtoul(argv[2], NULL, 0), atoi(argv[3]), argv[4]);
-	fprintf(stderr, "usage: xpv-numafollow show | wait SECONDS [CPU NODE] | touch MIB TAG | onnode MIB NODE TAG | bench N\n");
+	if (argc == 6 && !strcmp(argv[1], "pages"))
+		return pages_of(atoi(argv[2]), strtoul(argv[3], NULL, 16),
+				strtoul(argv[4], NULL, 16), argv[5]);
+	fprintf(stderr, "usage: xpv-numafollow show | wait SECONDS [CPU NODE] | touch MIB TAG | onnode MIB NODE TAG | pages PID START END TAG | bench N\n");
 	return 2;
 }
