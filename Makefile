@@ -44,7 +44,8 @@ help:
 	@echo "  make libvirt    build libvirtd, virsh, the QEMU driver with patches/libvirt (CHECK=1: the"
 	@echo "                  tests of what the series touches)"
 	@echo "  make openjdk    build HotSpot's libjvm.so with patches/openjdk (no C2, JFR, CDS), for"
-	@echo "                  Debian's Java 17 class library in the lab's Debian L2"
+	@echo "                  Debian's Java 17 class library in the lab's Debian L2 (CHECK=1: HotSpot's"
+	@echo "                  jtreg tests of what the series touches)"
 	@echo "  make rootfs     debootstrap the Debian root (libvirt, workloads) L1 and L2 mount for some scenarios"
 	@echo "  make unit       run the user-space unit tests"
 	@echo "  make fuzz       fuzz the guest's area parser in user space (RUNS=$(RUNS) inputs)"
@@ -108,9 +109,11 @@ libvirt: deps
 	@ci/build-libvirt.sh $(if $(filter 1,$(CHECK)),check)
 
 # HotSpot (libjvm.so only) with patches/openjdk, following the live
-# topology through the patched libnuma.
+# topology through the patched libnuma; CHECK=1 runs HotSpot's jtreg
+# tests of what the series touches in the Debian root (make rootfs).
 openjdk: deps
 	@ci/build-openjdk.sh
+	@$(if $(filter 1,$(CHECK)),ci/build-rootfs.sh && ci/check-openjdk.sh)
 
 tools: deps
 	@$(MAKE) -s -C tools O=$(BUILD)/tools all

@@ -15,6 +15,8 @@ set -euo pipefail
 NAME=rootfs
 # shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=ci/versions
+. "$TOP/ci/versions"
 
 SUITE=bookworm
 PKGS=(
@@ -28,10 +30,19 @@ PKGS=(
 	stress-ng linux-perf libgomp1 libgfortran5 time
 	# kexec into the next kernel from an XPV L2 (guest-reboot)
 	kexec-tools
+	# HotSpot's class library and launcher, for the patched libjvm.so
+	# (ci/build-openjdk.sh): the version of its source, see below; and
+	# jtreg, for HotSpot's own tests of what the series touches, which
+	# ci/check-openjdk.sh runs in this root on the build machine
+	openjdk-17-jre-headless openjdk-17-jdk-headless jtreg7
 )
 DEST=$BUILD/rootfs/debian
 LOG=$BUILD/logs/rootfs.log
-stamp=$(echo "$SUITE ${PKGS[*]} $(sha256sum "$0" | cut -c1-16)" | sha256sum | cut -c1-16)
+# The lab runs the patched libjvm.so with this root's class library: the
+# same version as the source it is built from (ci/versions), or, once the
+# archive has moved on, the current one, as ci/src.sh then takes.
+JDK_PIN="openjdk-17-jre-headless=$OPENJDK_DEB_VERSION openjdk-17-jdk-headless=$OPENJDK_DEB_VERSION"
+stamp=$(echo "$SUITE ${PKGS[*]} $JDK_PIN $(sha256sum "$0" | cut -c1-16)" | sha256sum | cut -c1-16)
 
 if [ -f "$DEST/.xpv-stamp" ] && [ "$(cat "$DEST/.xpv-stamp")" = "$stamp" ]; then
 	say "$DEST is up to date"
@@ -76,7 +87,10 @@ mount -t proc proc "$tmp/proc"
 say "installing ${PKGS[*]}"
 run_logged "$LOG" "$progress" \
 	chroot "$tmp" env DEBIAN_FRONTEND=noninteractive sh -c \
-	"apt-get update -qq && apt-get install -y -q --no-install-recommends ${PKGS[*]} && apt-get clean"
+	"apt-get update -qq && apt-get install -y -q --no-install-recommends ${PKGS[*]} &&
+	 { apt-get install -y -q --no-install-recommends --allow-downgrades $JDK_PIN ||
+	   echo 'rootfs: WARNING: $JDK_PIN is not in the archive; the root keeps the current one'; } &&
+	 apt-get clean"
 umount "$tmp/proc"
 
 # /dev/kvm is root's in the lab: with QEMU running as root libvirt does
@@ -93,7 +107,7 @@ EOF
 # and the built QEMU (lab_rootfs_qemu) at the path the example XML names.
 mkdir -p "$tmp/lab"
 : >"$tmp/usr/local/bin/qemu-system-x86_64"
-for b in libvirtd virtlogd virsh numactl stress-ng perf time kexec; do
+for b in libvirtd virtlogd virsh numactl stress-ng perf time kexec java javac jtreg; do
 	[ -x "$tmp/usr/sbin/$b" ] || [ -x "$tmp/usr/bin/$b" ] ||
 		die "the root filesystem has no $b after the install"
 done

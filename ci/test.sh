@@ -87,7 +87,8 @@ lanes_open() { [ "$lanes" -gt 1 ] && lanes_open=1; }
 # none of them is left running alone at the end.
 lanes_long() {
 	case $1 in
-	lab-debug-* | *-guest-numactl-suite | lab-eval-smoke | *-guest-numab | *-guest-reshape) return 0 ;;
+	lab-debug-* | *-guest-numactl-suite | lab-eval-smoke | *-guest-numab | *-guest-reshape | \
+	*-guest-hotspot) return 0 ;;
 	esac
 	return 1
 }
@@ -143,7 +144,9 @@ stage numactl selftests tools -- env CHECK=1 "$TOP/ci/build-numactl.sh"
 stage jemalloc selftests -- env CHECK=1 "$TOP/ci/build-jemalloc.sh"
 # libvirt with patches/libvirt, and the tests of what the series touches
 stage libvirt -- "$TOP/ci/build-libvirt.sh" check
-for c in linux qemu numactl jemalloc libvirt; do
+# HotSpot's libjvm.so with patches/openjdk
+stage openjdk -- "$TOP/ci/build-openjdk.sh"
+for c in linux qemu numactl jemalloc libvirt openjdk; do
 	stage "series-$c" -- sh -c "'$TOP/ci/src.sh' export $c && '$TOP/ci/src.sh' check $c"
 done
 stage checkpatch-linux series-linux -- "$TOP/ci/checkpatch.sh" linux
@@ -153,6 +156,8 @@ stage qemu-xpv qemu -- "$TOP/ci/check-qemu.sh"
 # The guest's parser of the host's area, fuzzed in user space (10^6 inputs)
 stage fuzz-area kernel -- "$TOP/ci/fuzz-area.sh"
 stage rootfs -- "$TOP/ci/build-rootfs.sh"
+# HotSpot's jtreg tests of what patches/openjdk touches, in that root
+stage openjdk-jtreg rootfs openjdk -- "$TOP/ci/check-openjdk.sh"
 # lab_stage NAME SCENARIO [lab.sh options]: the scenario on the lab
 # kernel, or, in `make test-debug` (XPV_TEST=debug), on the debug one.
 lab_stage() {
@@ -168,6 +173,7 @@ lab_stage() {
 	guest-debian | guest-numactl-suite) needs="$needs rootfs numactl" ;;
 	guest-numactl) needs="$needs selftests numactl" ;;
 	guest-jemalloc) needs="$needs selftests jemalloc" ;;
+	guest-hotspot) needs="$needs rootfs numactl openjdk" ;;
 	esac
 	# Up to 4 retries of named flakes, on both kernels.  A debug L2 died
 	# of tcg-irq-if-clear while it booted far more often than a lab one
@@ -200,6 +206,7 @@ all_scenarios() { # PREFIX
 		lab_stage "$1guest-numactl-suite" guest-numactl-suite --timeout 1500 --l2-timeout 1200
 	fi
 	lab_stage "$1guest-jemalloc" guest-jemalloc
+	lab_stage "$1guest-hotspot" guest-hotspot
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate

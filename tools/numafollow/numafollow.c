@@ -21,7 +21,7 @@
  *	looking by moving something), at most 600 s.
  *
  *   xpv-numafollow pages PID START END TAG
- *	the pages process PID has in [START, END) (addresses in hex): by
+ *	the whole pages process PID has in [START, END) (hex): by
  *	/proc/PID/pagemap and move_pages(MPOL_MF_PNODES), "pages: TAG
  *	present N pnode0 N0 pnode1 N1 ... unknown U", then an evenly
  *	spread sample of up to 1024 of them for the host ("XPVPAGES <pfn>
@@ -145,16 +145,20 @@ static int touch(size_t mib, int node, const char *tag)
 
 static int pages_of(pid_t pid, uintptr_t start, uintptr_t end, const char *tag)
 {
-	unsigned long n = (end - start) / 4096, i, present = 0, k;
+	unsigned long n, i, present = 0, k;
 	unsigned long count[KVM_XPV_MAX_PNODES + 1] = { 0 };
 	struct page_pnode *pages;
 	char path[64];
 	int *status, fd;
 	long r;
 
-	if (end <= start || start % 4096 || end % 4096 || n > (1UL << 24)) {
-		fprintf(stderr, "xpv-numafollow: bad range %#lx-%#lx\n",
-			(unsigned long)start, (unsigned long)end);
+	/* the whole pages of the range */
+	start = (start + 4095) & ~(uintptr_t)4095;
+	end &= ~(uintptr_t)4095;
+	n = end > start ? (end - start) / 4096 : 0;
+	if (!n || n > (1UL << 24)) {
+		fprintf(stderr, "xpv-numafollow: %s whole pages in the range\n",
+			n ? "too many" : "no");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);

@@ -1,0 +1,174 @@
+# L2 half of guest-hotspot (see l1.sh).
+X=/sys/devices/system/xpv
+H=/usr/lib/jvm/java-17-openjdk-amd64	# Debian's, in the Debian root
+J=/tmp/xpvjdk				# the same with the patched libjvm.so
+lab_check "mount the Debian root (virtio-9p through L1)" lab_rootfs_mount || exit 1
+lab_check "XPV is active" lab_wait_for 60 test -e $X/nr_pnodes
+lab_check "vCPU 0 on pnode 0, vCPU 1 on pnode 1" lab_wait_for 120 lab_pnodes_apart
+# Where the eden's pages are is checked here; the guest's NUMA balancing
+# (guest-numab) would move pages meanwhile.
+lab_check "guest NUMA balancing off for this test" \
+	sh -c 'echo 0 >/proc/sys/kernel/numa_balancing'
+echo "XPVSYNC hotspot waiting"
+lab_check "L1 spread L2's memory: pnode 1 backs a third of it or more" \
+	lab_wait_for 300 lab_xpv_spread
+lab_check "the topology settles" lab_xpv_settle
+
+# Debian's JDK with the patched libjvm.so: links to all of it but
+# lib/server, which holds the patched libjvm.so, and a copy of the
+# launcher, which takes the JDK's home from where it is.
+lab_check "Debian's JDK with the patched libjvm.so in $J" lab_rootfs sh -ec "
+	rm -rf $J; mkdir -p $J/bin $J/lib/server
+	for f in $H/* $H/lib/*; do
+		case \${f#$H/} in bin | lib | lib/server) ;; *) ln -s \$f $J/\${f#$H/} ;; esac
+	done
+	cp $H/bin/java $J/bin/java
+	cp /lab/jvm/libjvm.so $J/lib/server/libjvm.so"
+# version JAVA-HOME: java -version; the VM's version (17.0.19+10) is the
+# class library's.
+version() {
+	lab_rootfs "$1"/bin/java -version >/tmp/version.out 2>&1
+	cat /tmp/version.out
+	_rt=$(sed -n 's/.*Runtime Environment (build \([^-]*\)-.*/\1/p' /tmp/version.out)
+	_vm=$(sed -n 's/.*VM (build \([^-]*\)-.*/\1/p' /tmp/version.out)
+	echo "class library $_rt, VM $_vm"
+	[ -n "$_rt" ] && [ "$_rt" = "$_vm" ]
+}
+lab_check "the patched HotSpot is the version of Debian's class library" version $J
+lab_check "the patched HotSpot says it is the patched one (-xpv)" grep -q 'VM (build .*-xpv' /tmp/version.out
+
+# one_node JAVA-HOME: -XX:+UseNUMA on Debian's libnuma1, which speaks the
+# guest's own nodes (one): the VM runs, with NUMA off.
+one_node() {
+	lab_rootfs "$1"/bin/java -XX:+UseParallelGC -XX:+UseNUMA -Xmx64m -XX:TieredStopAtLevel=1 \
+		-Xlog:os=info -cp /lab/jvm XpvAlloc 5 1 >/tmp/one.out 2>&1
+	_rc=$?
+	grep -i 'numa\|allocated\|error' /tmp/one.out
+	[ $_rc = 0 ] && grep -q '^java: allocated' /tmp/one.out && ! grep -q 'UseNUMA is enabled' /tmp/one.out
+}
+lab_check "one node (Debian's libnuma): the patched VM runs with -XX:+UseNUMA, NUMA off" one_node $J
+lab_check "one node (Debian's libnuma): Debian's VM the same" one_node $H
+
+# count TAG PATTERN: lines of the JVM TAG's log that match PATTERN.
+count() { grep -c "$2" /tmp/"$1".jvm.log 2>/dev/null || true; }
+# gcs_from TAG N: the JVM TAG has made N young collections or more.
+gcs_from() {
+	_n=$(count "$1" 'Pause Young')
+	echo "$_n young collections, $2 or more expected"
+	[ "${_n:-0}" -ge "$2" ]
+}
+# pin PID: thread xpv-alloc-N of the JVM PID on vCPU N (N = 0, 1).
+pin() {
+	_n=0
+	for _t in /proc/"$1"/task/*; do
+		case $(cat "$_t"/comm 2>/dev/null) in
+		xpv-alloc-[01])
+			taskset -p -c "$(sed 's/xpv-alloc-//' "$_t"/comm)" "${_t##*/}" && _n=$((_n + 1)) ;;
+		esac
+	done
+	[ $_n = 2 ]
+}
+# share TAG N P MIN: of the pages in "pages: TAG N present ...", MIN% or
+# more on pnode P, as L2 sees them.
+share() {
+	awk -v tag="$1 $2" -v p="pnode$3" -v min="$4" '
+		index($0, "pages: " tag " present ") == 1 {
+			for (i = 6; i < NF; i += 2) if ($i == p) on = $(i + 1)
+			printf "%d of %d pages on %s, %d%% or more expected\n", on, $5, p, min
+			found = 1; exit !($5 > 0 && 100 * on >= min * $5)
+		}
+		END { if (!found) { print "no \"pages: " tag "\" line"; exit 1 } }' /tmp/"$1".pages
+}
+not() { ! "$@"; }
+# list TAG N START END: list the JVM TAG's pages in [START, END) for L1
+# (XPVPAGES, then "XPVSYNC TAG N listed").
+list() {
+	/lab/numa/xpv-numafollow-static pages "$jpid" "$3" "$4" "$1 $2" | tee -a /tmp/"$1".pages
+}
+# pause TAG N: the JVM TAG's threads stop allocating (the Nth time).
+pause() {
+	touch /tmp/xpv-java-pause
+	lab_check "the JVM $1 stops allocating" \
+		lab_wait_for 300 sh -c "[ \$(grep -c '^XPVSYNC java paused' /tmp/$1.java.out) -ge $2 ]"
+}
+# last_heap TAG WHAT: the ranges of WHAT ("eden" or "lgrp") in the JVM's
+# last print of its heap (gc+heap=debug): "ID START END" a line.
+last_heap() {
+	if [ "$2" = eden ]; then
+		sed -n 's/.* eden space .*\[\(0x[0-9a-f]*\),0x[0-9a-f]*,\(0x[0-9a-f]*\)).*/eden \1 \2/p' \
+			/tmp/"$1".jvm.log | tail -n1
+	else
+		sed -n 's/.* lgrp \([0-9]*\) space .*\[\(0x[0-9a-f]*\),0x[0-9a-f]*,\(0x[0-9a-f]*\)).*/\1 \2 \3/p' \
+			/tmp/"$1".jvm.log | tail -n2
+	fi
+}
+# jvm TAG JAVA-HOME PATCHED: a JVM of JAVA-HOME with ParallelGC on the
+# pnodes (the patched libnuma), thread xpv-alloc-0 on vCPU 0 and
+# xpv-alloc-1 on vCPU 1.  Its eden has a space per pnode, each bound to
+# its pnode.  After L1 moved vCPU 0 to node 1: the patched HotSpot
+# (PATCHED 1) sees the change, and both threads allocate in the space of
+# pnode 1, 95% or more of the eden's pages there; Debian's (0) keeps
+# xpv-alloc-0 in the space of pnode 0, where its pages stay.
+jvm() {
+	rm -f /tmp/xpv-java-pause /tmp/"$1".jvm.log /tmp/"$1".pages
+	chroot $LAB_ROOTFS /usr/bin/env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH=/lab/numa \
+		"$2"/bin/java -XX:+UseParallelGC -XX:+UseNUMA \
+		-Xms128m -Xmx128m -Xmn64m -XX:TieredStopAtLevel=1 \
+		-Xlog:gc,gc+heap=debug,gc+heap+numa,os+numa,os=info:file=/tmp/"$1".jvm.log \
+		-cp /lab/jvm XpvAlloc 1800 2 >/tmp/"$1".java.out 2>&1 &
+	jpid=$!
+	lab_check "the JVM $1 (pid $jpid) uses NUMA on pnodes 0 and 1" lab_wait_output 300 \
+		grep 'UseNUMA is enabled.*nodes: 0 1$' /tmp/"$1".jvm.log
+	lab_check "the JVM $1: thread xpv-alloc-0 on vCPU 0, xpv-alloc-1 on vCPU 1" \
+		lab_wait_output 120 pin "$jpid"
+	_gcs=$(count "$1" 'Pause Young')
+	lab_check "the JVM $1 collects" lab_wait_output 600 gcs_from "$1" $((_gcs + 3))
+	pause "$1" 1
+	last_heap "$1" lgrp >/tmp/lgrp.ranges
+	lab_check "the JVM $1's eden has a space for pnode 0 and one for pnode 1" \
+		sh -c "cat /tmp/lgrp.ranges; [ \"\$(cut -d' ' -f1 /tmp/lgrp.ranges | tr '\n' ' ')\" = '0 1 ' ]"
+	# shellcheck disable=SC2046 # START END
+	list "$1" 1 $(sed -n 's/^0 //p' /tmp/lgrp.ranges)
+	lab_check "$1 1: 95% or more of the pages of the space of pnode 0 on pnode 0, as L2 sees them" \
+		share "$1" 1 0 95
+	# shellcheck disable=SC2046 # START END
+	list "$1" 2 $(sed -n 's/^1 //p' /tmp/lgrp.ranges)
+	lab_check "$1 2: 95% or more of the pages of the space of pnode 1 on pnode 1, as L2 sees them" \
+		share "$1" 2 1 95
+	lab_check "L1 moved vCPU 0 to pnode 1" lab_wait_for 600 grep -qx 0-1 $X/pnode1/cpulist
+	_gcs=$(count "$1" 'Pause Young')
+	rm /tmp/xpv-java-pause
+	if [ "$3" = 1 ]; then
+		lab_check "the JVM $1 saw the topology change: vCPU 0 on node 1" lab_wait_output 600 \
+			grep 'NUMA topology version .*cpu 0: node 0 -> 1' /tmp/"$1".jvm.log
+		lab_check "the JVM $1 laid its eden out again" \
+			grep 'NUMA topology changed: 2 lgrp spaces' /tmp/"$1".jvm.log
+	fi
+	lab_check "the JVM $1 collects after the move" lab_wait_output 600 gcs_from "$1" $((_gcs + 3))
+	pause "$1" 2
+	_eden=$(last_heap "$1" eden)
+	lab_check "the JVM $1 logged its eden: ${_eden:-nothing}" test -n "$_eden"
+	# shellcheck disable=SC2086 # eden START END
+	list "$1" 3 ${_eden#eden }
+	if [ "$3" = 1 ]; then
+		lab_check "$1 3: 95% or more of the eden's pages on pnode 1, where both threads are, as L2 sees them" \
+			share "$1" 3 1 95
+	else
+		lab_check "$1 3 (the control): under 95% of the eden's pages on pnode 1, where both threads are" \
+			not share "$1" 3 1 95
+	fi
+	lab_check "L1 moved vCPU 0 back to pnode 0" lab_wait_for 600 lab_pnodes_apart
+	# SIGTERM, and SIGKILL a minute later if it is still there.
+	kill "$jpid"
+	(sleep 60 && kill -9 "$jpid") 2>/dev/null &
+	_killer=$!
+	wait "$jpid"
+	_rc=$?
+	kill "$_killer" 2>/dev/null
+	lab_check "the JVM $1 ended on SIGTERM: status $_rc (143 expected)" test "$_rc" = 143
+	lab_check "the JVM $1 ran without an error" sh -c "cat /tmp/$1.java.out;
+		! grep -q 'Error\|Exception\|SIGSEGV' /tmp/$1.java.out && ! ls /tmp/hs_err* 2>/dev/null"
+	lab_check "the topology settles" lab_xpv_settle
+}
+jvm xpv $J 1
+jvm debian $H 0
