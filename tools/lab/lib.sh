@@ -553,6 +553,62 @@ lab_l2_look_share() {
 	lab_check "QMP: let L2 run" lab_qmp '{"execute":"cont"}'
 }
 
+# lab_l2_start_striped WAIT-LINE (L1): L2 with XPV, its RAM preallocated
+# on L1 node 0, vCPU 0 on node 0 and vCPU 1 on node 1; once L2 prints
+# WAIT-LINE (lab_l2_striped_ready), every other 2 MiB chunk of its RAM to
+# node 1, so that both pnodes have memory.
+lab_l2_start_striped() {
+	LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
+	LAB_L2_PREFIX="numactl --membind=0"
+	lab_l2_start_apart -mem-prealloc
+	lab_check "L2 waits for its memory to be spread" lab_l2_wait_line 300 "^$1"
+	lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
+		xpv-pagecheck stripe "$(lab_l2_pid)" 1
+}
+
+# lab_l2_striped_ready WAIT-LINE (L2): the other half: XPV active, the
+# vCPUs apart, the guest's NUMA balancing off (it would move the pages
+# the scenario checks), WAIT-LINE printed, then L1's stripe seen and the
+# topology settled.
+lab_l2_striped_ready() {
+	lab_check "XPV is active" lab_wait_for 60 test -e /sys/devices/system/xpv/nr_pnodes
+	lab_check "vCPU 0 on pnode 0, vCPU 1 on pnode 1" lab_wait_for 120 lab_pnodes_apart
+	lab_check "guest NUMA balancing off for this test" \
+		sh -c 'echo 0 >/proc/sys/kernel/numa_balancing'
+	echo "$1"
+	lab_check "L1 spread L2's memory: pnode 1 backs a third of it or more" \
+		lab_wait_for 300 lab_xpv_spread
+	lab_check "the topology settles" lab_xpv_settle
+}
+
+# lab_xpvjdk DIR (L2, the Debian root mounted): Debian's JDK with the
+# patched libjvm.so (/lab/jvm) in DIR of the root: links to all of
+# Debian's but lib/server, which holds the patched library, and a copy
+# of the launcher, which takes the JDK's home from where it is.
+LAB_DEBIAN_JDK=/usr/lib/jvm/java-17-openjdk-amd64
+lab_xpvjdk() {
+	lab_rootfs sh -ec "H=$LAB_DEBIAN_JDK J=$1"'
+		rm -rf $J; mkdir -p $J/bin $J/lib/server
+		for f in $H/* $H/lib/*; do
+			case ${f#$H/} in bin | lib | lib/server) ;; *) ln -s $f $J/${f#$H/} ;; esac
+		done
+		cp $H/bin/java $J/bin/java
+		cp /lab/jvm/libjvm.so $J/lib/server/libjvm.so'
+}
+
+# lab_pin_threads PID NAME: the threads NAME0 and NAME1 of process PID on
+# CPU 0 and 1 (their Linux names, e.g. a JVM's named Java threads).
+lab_pin_threads() {
+	_n=0
+	for _t in /proc/"$1"/task/*; do
+		_c=$(cat "$_t"/comm 2>/dev/null)
+		case $_c in
+		"$2"0 | "$2"1) taskset -p -c "${_c#"$2"}" "${_t##*/}" && _n=$((_n + 1)) ;;
+		esac
+	done
+	[ $_n = 2 ]
+}
+
 # lab_gpa2hva GPA: where L2's guest-physical address GPA is in its QEMU
 # (QEMU's gpa2hva), for tools that read L2's RAM from L1.
 lab_gpa2hva() {

@@ -26,13 +26,7 @@ lab_check "L1: with abort_conf, percpu_arena:pnode stops, saying XPV is not acti
 lab_check "L1: jemalloc's unit test of the option (test/unit/pnode): its no-XPV test passes" \
 	unit_test test_pnode_none
 
-LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
-LAB_L2_PREFIX="numactl --membind=0"
-lab_l2_start_apart -mem-prealloc
-lab_check "L2 waits for its memory to be spread" \
-	lab_l2_wait_line 300 '^XPVSYNC jemalloc waiting'
-lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 1" \
-	xpv-pagecheck stripe "$(lab_l2_pid)" 1
+lab_l2_start_striped "XPVSYNC jemalloc waiting"
 
 lab_l2_look_share jem 1 0 100 "the pnode of vCPU 0, where the thread runs"
 lab_check "move vCPU 0 (thread $t0) to CPU $n1 on node 1" taskset -p -c "$n1" "$t0"

@@ -1,15 +1,7 @@
 # L2 half of guest-jemalloc (see l1.sh).
 X=/sys/devices/system/xpv
 . ./unit.sh	# J, unit_test
-lab_check "XPV is active" lab_wait_for 60 test -e $X/nr_pnodes
-# Where the arenas put pages is checked here; the guest's NUMA balancing
-# (guest-numab) would move them meanwhile.
-lab_check "guest NUMA balancing off for this test" \
-	sh -c 'echo 0 >/proc/sys/kernel/numa_balancing'
-echo "XPVSYNC jemalloc waiting"
-lab_check "L1 spread L2's memory: pnode 1 backs a third of it or more" \
-	lab_wait_for 300 lab_xpv_spread
-lab_check "the topology settles" lab_xpv_settle
+lab_l2_striped_ready "XPVSYNC jemalloc waiting"
 
 lab_check "jemalloc's unit test of the option (test/unit/pnode): its arena-per-pnode test passes" \
 	unit_test test_pnode_arena
