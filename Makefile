@@ -196,8 +196,11 @@ test-debug: deps
 # plugin; per vDSO call, per getppid() and per topology interrupt.
 # jemalloc-insn: bench-jemalloc's comparison counted in instructions by
 # the same plugin (tools/eval/jeminsn.sh).
+# bench-hotspot: a Java program's allocation throughput and young pauses
+# while L1 swaps the vCPUs' nodes every 5 s: the patched VM with UseNUMA,
+# Debian's (stale after the first move), and the patched one without.
 BENCHES := bench-vdso bench-memory $(if $(filter 1,$(DEBUG)),,bench-pagefault cost) bench-numab \
-	bench-jemalloc jemalloc-insn
+	bench-jemalloc jemalloc-insn bench-hotspot
 BENCH ?= $(BENCHES)
 PRISTINE := $(BUILD)/obj/linux-pristine/arch/x86/boot/bzImage
 
