@@ -263,7 +263,7 @@ else
 	lab_stage lab-debug-kvm-selftests kvm-selftests --set LAB_FUZZ_ROUNDS=500
 	# XPV's guest driver on the debug kernel; the xpv=off L2, which
 	# runs none of it, only in lab-guest-topology (GT_XPV_OFF=0)
-	lab_stage lab-debug-guest-topology guest-topology --set GT_XPV_OFF=0
+	lab_stage lab-debug-guest-topology guest-topology --set GT_XPV_OFF=0 --set GT_VIEW_WAIT=600
 	lab_stage lab-debug-guest-alloc-stress guest-alloc-stress
 fi
 
