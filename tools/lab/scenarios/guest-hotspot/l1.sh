@@ -18,6 +18,12 @@
 #  - The same with Debian's libjvm.so, the control: its map is the one of
 #    the start, and xpv-alloc-0 goes on allocating in the space of pnode
 #    0 (l2.sh checks both by the eden's print at the last collections).
+#  - A pnode the heap loses and gets back: L1 moves all of L2's memory to
+#    node 1; the patched VM lays its eden out again with one space, of
+#    pnode 1, all its pages there; L1 moves every other chunk back to
+#    node 0, and the VM lays it out with two spaces again.  (L1's
+#    khugepaged can bring a few MiB back to node 0 before: QEMU's policy
+#    binds L2's RAM there; L2 waits for a third, which is the stripe.)
 #  Each listing is a sample of up to 1024 pages that L1 checks page by
 #  page with L2 paused.
 lab_l2_start_striped "XPVSYNC hotspot waiting"
@@ -34,4 +40,12 @@ follow() {
 }
 follow xpv "the space of pnode 1, where both threads now allocate (L2 checks that nothing allocates in pnode 0's)"
 follow debian "the space of pnode 1 (L2 checks that Debian's HotSpot keeps xpv-alloc-0 in pnode 0's)"
+# A pnode the heap loses and gets back (l2.sh): all of L2's memory to
+# node 1, the eden then on node 1; every other 2 MiB chunk back to node 0.
+lab_check "L2 asks for its memory on node 1" lab_l2_wait_line 900 '^XPVSYNC hotspot memory'
+lab_check "migratepages: all of L2's memory to node 1" migratepages "$(lab_l2_pid)" 0 1
+lab_l2_look_share nodes 1 1 95 "the eden once pnode 0 lost its memory: one space, of pnode 1"
+lab_check "L2 asks for half of its memory back on node 0" lab_l2_wait_line 900 '^XPVSYNC hotspot stripe'
+lab_check "xpv-pagecheck stripe: every other 2 MiB chunk of L2's RAM to node 0" \
+	xpv-pagecheck stripe "$(lab_l2_pid)" 0
 lab_check "L2 ran to completion" lab_l2_done

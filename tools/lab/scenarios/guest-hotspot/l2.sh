@@ -89,7 +89,11 @@ lgrp0_used_at_most() {
 # allocate in the space of pnode 1 (nothing in pnode 0's); Debian's (0)
 # keeps xpv-alloc-0 in the space of pnode 0.  Either way the space of
 # pnode 1 has its pages there.
-jvm() {
+# start TAG JAVA-HOME: a JVM of JAVA-HOME with ParallelGC and UseNUMA on
+# the pnodes (the patched libnuma) running XpvAlloc's two threads,
+# xpv-alloc-0 pinned to vCPU 0 and xpv-alloc-1 to vCPU 1 (PID in jpid),
+# once it has made three young collections.
+start() {
 	rm -f /tmp/xpv-java-pause /tmp/"$1".jvm.log /tmp/"$1".pages
 	chroot $LAB_ROOTFS /usr/bin/env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH=/lab/numa \
 		"$2"/bin/java -XX:+UseParallelGC -XX:+UseNUMA \
@@ -103,6 +107,22 @@ jvm() {
 		lab_wait_output 120 lab_pin_threads "$jpid" xpv-alloc-
 	_gcs=$(count "$1" 'Pause Young')
 	lab_check "the JVM $1 collects" lab_wait_output 600 gcs_from "$1" $((_gcs + 3))
+}
+# stop TAG: SIGTERM to the JVM TAG, and SIGKILL a minute later if it is
+# still there; it ends with 143 and no error.
+stop() {
+	kill "$jpid"
+	(sleep 60 && kill -9 "$jpid") 2>/dev/null &
+	_killer=$!
+	wait "$jpid"
+	_rc=$?
+	kill "$_killer" 2>/dev/null
+	lab_check "the JVM $1 ended on SIGTERM: status $_rc (143 expected)" test "$_rc" = 143
+	lab_check "the JVM $1 ran without an error" sh -c "cat /tmp/$1.java.out;
+		! grep -q 'Error\|Exception\|SIGSEGV' /tmp/$1.java.out && ! ls /tmp/hs_err* 2>/dev/null"
+}
+jvm() {
+	start "$1" "$2"
 	pause "$1" 1
 	last_heap "$1" lgrp >/tmp/lgrp.ranges
 	lab_check "the JVM $1's eden has a space for pnode 0 and one for pnode 1" \
@@ -140,17 +160,50 @@ jvm() {
 	lab_check "$1 3: 95% or more of the pages of the space of pnode 1 on pnode 1, as L2 sees them" \
 		share "$1" 3 1 95
 	lab_check "L1 moved vCPU 0 back to pnode 0" lab_wait_for 600 lab_pnodes_apart
-	# SIGTERM, and SIGKILL a minute later if it is still there.
-	kill "$jpid"
-	(sleep 60 && kill -9 "$jpid") 2>/dev/null &
-	_killer=$!
-	wait "$jpid"
-	_rc=$?
-	kill "$_killer" 2>/dev/null
-	lab_check "the JVM $1 ended on SIGTERM: status $_rc (143 expected)" test "$_rc" = 143
-	lab_check "the JVM $1 ran without an error" sh -c "cat /tmp/$1.java.out;
-		! grep -q 'Error\|Exception\|SIGSEGV' /tmp/$1.java.out && ! ls /tmp/hs_err* 2>/dev/null"
+	stop "$1"
 	lab_check "the topology settles" lab_xpv_settle
 }
 jvm xpv $J 1
 jvm debian $H 0
+
+# pnode_kb_is P OP KB: pnode P backs OP KB of L2's memory (test's OP).
+pnode_kb_is() {
+	_kb=$(lab_pnode_kb "$1")
+	echo "pnode $1 backs ${_kb:-?} KiB"
+	[ -n "$_kb" ] && [ "$_kb" "$2" "$3" ]
+}
+# A pnode that the heap loses and gets back: L1 moves all of L2's memory
+# to node 1 (pnode 0 keeps vCPU 0 and no memory), then every other 2 MiB
+# chunk back to node 0.  The patched VM lays its eden out again each
+# time: one space, of pnode 1, with all its pages there; then two.
+start nodes $J
+echo "XPVSYNC hotspot memory"
+lab_check "L1 moved all of L2's memory to node 1: pnode 0 backs none" \
+	lab_wait_output 900 pnode_kb_is 0 -eq 0
+lab_check "the JVM nodes saw pnode 0 go: 1 node for the heap" lab_wait_output 600 \
+	grep 'NUMA topology version .*: 1 node(s) for the heap (changed)' /tmp/nodes.jvm.log
+lab_check "the JVM nodes laid its eden out again: one space" lab_wait_output 600 \
+	grep 'NUMA topology changed: 1 lgrp spaces' /tmp/nodes.jvm.log
+_gcs=$(count nodes 'Pause Young')
+lab_check "the JVM nodes collects after the change" lab_wait_output 600 gcs_from nodes $((_gcs + 2))
+pause nodes 1
+_eden=$(last_heap nodes eden)
+# shellcheck disable=SC2086 # eden START END
+list nodes 1 ${_eden#eden }
+lab_check "nodes 1: 95% or more of the eden's pages on pnode 1, as L2 sees them" share nodes 1 1 95
+rm /tmp/xpv-java-pause
+echo "XPVSYNC hotspot stripe"
+# pnode 0 may get a little back before (L1's khugepaged collapses L2's
+# pages under QEMU's policy, bound to node 0): a third is L1's stripe.
+pnode0_third() {
+	_k0=$(lab_pnode_kb 0) _k1=$(lab_pnode_kb 1)
+	echo "pnode 0 backs ${_k0:-?} KiB, pnode 1 ${_k1:-?} KiB"
+	[ "${_k0:-0}" -gt 0 ] && [ $((_k0 * 3)) -ge $((_k0 + ${_k1:-0})) ]
+}
+lab_check "L1 moved half of L2's memory back to node 0: pnode 0 backs a third or more" \
+	lab_wait_output 900 pnode0_third
+lab_check "the JVM nodes saw pnode 0 come back: 2 nodes for the heap" lab_wait_output 600 \
+	grep 'NUMA topology version .*: 2 node(s) for the heap (changed)' /tmp/nodes.jvm.log
+lab_check "the JVM nodes laid its eden out again: two spaces" lab_wait_output 600 \
+	grep 'NUMA topology changed: 2 lgrp spaces' /tmp/nodes.jvm.log
+stop nodes
