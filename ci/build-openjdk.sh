@@ -4,7 +4,9 @@
 # Build HotSpot (libjvm.so, nothing else of the JDK) from Debian's
 # openjdk-17 source with patches/openjdk, in build/obj/openjdk, for the
 # lab's Debian L2, which runs it with Debian's own launcher and class
-# library of the same version (java -XXaltjvm=DIR).
+# library of the same version: a JDK directory of links to Debian's with
+# this libjvm.so in lib/server (-XXaltjvm does not do: HotSpot takes the
+# JDK's home from where libjvm.so is; README, "Runtimes: HotSpot").
 #
 # Trimmed to what the lab needs: the server variant without C2, JVMCI,
 # JFR, CDS, Shenandoah, ZGC, Epsilon and DTrace; Serial, Parallel and G1
