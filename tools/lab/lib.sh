@@ -219,12 +219,22 @@ lab_l2_start() {
 	case " $* " in *" -incoming "*) ;; *) : >/tmp/l2.boots ;; esac
 	lab_diag "starting L2: ${LAB_L2_PREFIX:+$LAB_L2_PREFIX }$(lab_l2_cmdline "$@")"
 	(
+		_t0=$(date +%s)
 		eval timeout "$LAB_L2_TIMEOUT" $LAB_L2_PREFIX \
 			"$(lab_l2_cmdline -chardev file,id=l2con,path=/tmp/l2.log,append=on \
 				-serial chardev:l2con \
 				$LAB_L2_OUT $LAB_L2_WATCHED "$@")" \
 			</dev/null >>/tmp/l2.log 2>&1
-		echo $? >/tmp/l2.rc
+		_rc=$?
+		# busybox's timeout execs the program itself and kills it
+		# from a child: its status is QEMU's, 0 after SIGTERM, never
+		# coreutils' 124.  Say 124 when the time ran out and QEMU
+		# was stopped by a signal.
+		if [ $(($(date +%s) - _t0)) -ge "$LAB_L2_TIMEOUT" ] &&
+			grep -q 'terminating on signal' /tmp/l2.log; then
+			_rc=124
+		fi
+		echo $_rc >/tmp/l2.rc
 	) &
 	lab_l2_relay
 	xpv-vmwatch -m "$(lab_l2_map)" -n L2 -w 60 /tmp/l2-watch.qmp \
@@ -956,6 +966,9 @@ lab_l2_wait_line() {
 			if dmesg | grep -q -e oom-kill -e "Out of memory"; then
 				# L1's memory, not a flake: say so, no rerun
 				echo "L1 ran out of memory (its OOM killer ran): give L1 more (--mem)"
+			elif [ "$(cat /tmp/l2.rc)" = 124 ]; then
+				# not a flake either: the run asked too little
+				echo "L2 ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout): its QEMU was stopped"
 			elif ! lab_l2_up &&
 				! grep -q '^L2 died: kernel panic' /tmp/l2.watch &&
 				! tr -d '\r' </tmp/l2.log | grep -Eq "$LAB_TROUBLE_RE"; then
