@@ -16,6 +16,7 @@
 #
 # Output, staged for the lab in build/obj/openjdk/lab:
 #   jvm/libjvm.so         the patched HotSpot
+#   jvm/xpvjdk.sh         lays out a JDK with it (tools/java)
 #   XpvAlloc.class ...    the lab's Java program (tools/java)
 set -euo pipefail
 
@@ -83,6 +84,7 @@ run_logged "$LOG" "echo \$(find '$OBJ/conf/hotspot' -name '*.o' | wc -l) of abou
 lib=$(find "$OBJ/conf" -path '*/support/modules_libs/java.base/server/libjvm.so' | head -n1)
 [ -n "$lib" ] || die "no libjvm.so after the build (see $LOG)"
 install -D -m 755 "$lib" "$OBJ/lab/jvm/libjvm.so"
+install -m 755 "$TOP/tools/java/xpvjdk.sh" "$OBJ/lab/jvm/xpvjdk.sh"
 # The lab's Java program, for the class library of Debian's Java 17.
 "$BOOT_JDK/bin/javac" --release 17 -d "$OBJ/lab" "$TOP/tools/java/XpvAlloc.java" >>"$LOG" 2>&1 ||
 	die "javac tools/java/XpvAlloc.java failed (see $LOG)"

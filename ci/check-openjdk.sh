@@ -47,32 +47,27 @@ mkdir -p "$OUT"
 # library at ../../../test/lib) and the output directory, and loses them
 # on exit.
 # The JDK under test is Debian's with the patched libjvm.so, laid out as
-# in the lab (links to Debian's, the launchers copied: a launcher takes
-# the JDK's home from where it is).
+# in the lab (tools/java/xpvjdk.sh).
 say "jtreg in ${ROOT#"$TOP"/}: ${JTREG_TESTS[*]}; results in ${OUT#"$TOP"/}"
 unshare -m sh -ec '
 	R=$1 H=$2
 	mount -t proc proc "$R/proc"
 	mount -t tmpfs tmp "$R/tmp"
-	mkdir -p "$R/tmp/src/test" "$R/tmp/out" "$R/tmp/xpvjdk/bin" "$R/tmp/xpvjdk/lib/server"
+	mkdir -p "$R/tmp/src/test" "$R/tmp/out"
 	mount --bind "$3" "$R/tmp/src/test"
 	mount -o remount,bind,ro "$R/tmp/src/test"
 	mount --bind "$5" "$R/tmp/out"
-	cp "$4" "$R/tmp/xpvjdk/lib/server/libjvm.so"
-	shift 5
+	"$6" "$R" "$H" /tmp/xpvjdk "$4"
+	shift 6
 	exec chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/bin:/bin \
 		sh -ec "
-		H=$H J=/tmp/xpvjdk
-		for f in \$H/* \$H/lib/*; do
-			case \${f#\$H/} in bin | lib | lib/server) ;; *) ln -s \$f \$J/\${f#\$H/} ;; esac
-		done
-		cp \$H/bin/* \$J/bin/
+		J=/tmp/xpvjdk
 		\$J/bin/java -version 2>&1 | tail -n1
 		cd /tmp/src/test/hotspot/jtreg
 		jtreg -jdk:\$J -w /tmp/out/work -r /tmp/out/report -v:fail,error,summary \
 			-timeoutFactor:4 -conc:1 $*
 		"
-' sh "$ROOT" "$H" "$TESTS" "$LIB" "$OUT" "${JTREG_TESTS[*]}" >"$OUT/jtreg.log" 2>&1 || true
+' sh "$ROOT" "$H" "$TESTS" "$LIB" "$OUT" "$TOP/tools/java/xpvjdk.sh" "${JTREG_TESTS[*]}" >"$OUT/jtreg.log" 2>&1 || true
 
 # jtreg's summary lines ("Passed: gc/...", "FAILED: ...", "Error: ..."),
 # from its report: one TAP line a test.

@@ -592,18 +592,29 @@ lab_l2_striped_ready() {
 }
 
 # lab_xpvjdk DIR (L2, the Debian root mounted): Debian's JDK with the
-# patched libjvm.so (/lab/jvm) in DIR of the root: links to all of
-# Debian's but lib/server, which holds the patched library, and a copy
-# of the launcher, which takes the JDK's home from where it is.
+# patched libjvm.so (/lab/jvm) in DIR of the root (tools/java/xpvjdk.sh,
+# staged by ci/build-openjdk.sh; ci/check-openjdk.sh lays out its JDK
+# with it too).
 LAB_DEBIAN_JDK=/usr/lib/jvm/java-17-openjdk-amd64
 lab_xpvjdk() {
-	lab_rootfs sh -ec "H=$LAB_DEBIAN_JDK J=$1"'
-		rm -rf $J; mkdir -p $J/bin $J/lib/server
-		for f in $H/* $H/lib/*; do
-			case ${f#$H/} in bin | lib | lib/server) ;; *) ln -s $f $J/${f#$H/} ;; esac
-		done
-		cp $H/bin/java $J/bin/java
-		cp /lab/jvm/libjvm.so $J/lib/server/libjvm.so'
+	sh /lab/jvm/xpvjdk.sh "$LAB_ROOTFS" "$LAB_DEBIAN_JDK" "$1" /lab/jvm/libjvm.so
+}
+
+# lab_java TAG HOME SECONDS LOG [OPTIONS...] (L2, the Debian root
+# mounted): in the background, XpvAlloc's two threads for SECONDS on the
+# JVM of HOME in the root, with ParallelGC, a 128 MiB heap (64 MiB young),
+# C1 only, the patched libnuma (/lab/numa) and OPTIONS; -Xlog:LOG to
+# /tmp/TAG.jvm.log, its output to /tmp/TAG.java.out.  Its PID in lab_jpid.
+lab_java() {
+	_tag=$1 _home=$2 _s=$3 _log=$4
+	shift 4
+	rm -f /tmp/"$_tag".jvm.log
+	chroot $LAB_ROOTFS /usr/bin/env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH=/lab/numa \
+		"$_home"/bin/java -XX:+UseParallelGC "$@" \
+		-Xms128m -Xmx128m -Xmn64m -XX:TieredStopAtLevel=1 \
+		-Xlog:"$_log":file=/tmp/"$_tag".jvm.log -cp /lab/jvm XpvAlloc "$_s" 2 \
+		>/tmp/"$_tag".java.out 2>&1 &
+	lab_jpid=$!
 }
 
 # lab_pin_threads PID NAME: the threads NAME0 and NAME1 of process PID on

@@ -9,13 +9,8 @@ lab_check "Debian's JDK with the patched libjvm.so in $J" lab_xpvjdk $J
 # run CONFIG JAVA-HOME NUMA-OPTION: XpvAlloc with two pinned threads for
 # S seconds while L1 swaps the vCPUs' nodes; its throughput and pauses.
 run() {
-	rm -f /tmp/"$1".jvm.log
-	chroot $LAB_ROOTFS /usr/bin/env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH=/lab/numa \
-		"$2"/bin/java -XX:+UseParallelGC "$3" \
-		-Xms128m -Xmx128m -Xmn64m -XX:TieredStopAtLevel=1 \
-		-Xlog:gc,os+numa:file=/tmp/"$1".jvm.log -cp /lab/jvm XpvAlloc "$S" 2 \
-		>/tmp/"$1".java.out 2>&1 &
-	_pid=$!
+	lab_java "$1" "$2" "$S" gc,os+numa "$3"
+	_pid=$lab_jpid
 	lab_check "$1: thread xpv-alloc-0 on vCPU 0, xpv-alloc-1 on vCPU 1" lab_wait_output 120 lab_pin_threads $_pid xpv-alloc-
 	echo "XPVSYNC bench $1 start"
 	wait $_pid

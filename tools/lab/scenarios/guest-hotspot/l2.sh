@@ -94,13 +94,9 @@ lgrp0_used_at_most() {
 # xpv-alloc-0 pinned to vCPU 0 and xpv-alloc-1 to vCPU 1 (PID in jpid),
 # once it has made three young collections.
 start() {
-	rm -f /tmp/xpv-java-pause /tmp/"$1".jvm.log /tmp/"$1".pages
-	chroot $LAB_ROOTFS /usr/bin/env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH=/lab/numa \
-		"$2"/bin/java -XX:+UseParallelGC -XX:+UseNUMA \
-		-Xms128m -Xmx128m -Xmn64m -XX:TieredStopAtLevel=1 \
-		-Xlog:gc,gc+heap=debug,gc+heap+numa,os+numa,os=info:file=/tmp/"$1".jvm.log \
-		-cp /lab/jvm XpvAlloc 1800 2 >/tmp/"$1".java.out 2>&1 &
-	jpid=$!
+	rm -f /tmp/xpv-java-pause /tmp/"$1".pages
+	lab_java "$1" "$2" 1800 gc,gc+heap=debug,gc+heap+numa,os+numa,os=info -XX:+UseNUMA
+	jpid=$lab_jpid
 	lab_check "the JVM $1 (pid $jpid) uses NUMA on pnodes 0 and 1" lab_wait_output 300 \
 		grep 'UseNUMA is enabled.*nodes: 0 1$' /tmp/"$1".jvm.log
 	lab_check "the JVM $1: thread xpv-alloc-0 on vCPU 0, xpv-alloc-1 on vCPU 1" \
