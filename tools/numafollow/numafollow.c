@@ -169,23 +169,25 @@ static int pages_of(pid_t pid, uintptr_t start, uintptr_t end, const char *tag)
 		perror("xpv-numafollow: pagemap");
 		return 1;
 	}
+	/* each page's pnode in one query (a page not present: -ENOENT) */
+	r = move_pages_of(pid, (char *)start, n, 4096, NULL, status, MPOL_MF_PNODES);
+	if (r < 0) {
+		fprintf(stderr, "xpv-numafollow: move_pages(MPOL_MF_PNODES) of %d: %s\n",
+			(int)pid, strerror(-r));
+		return 1;
+	}
 	for (i = 0; i < n; i++) {
 		pages[present].pfn = page_frame(fd, (void *)(start + i * 4096), 4096);
-		if (pages[present].pfn)
-			status[present++] = i;	/* its index, for now */
-	}
-	close(fd);
-	for (i = 0; i < present; i++) {
-		void *addr = (void *)(start + (uintptr_t)status[i] * 4096);
-		int st = -1;
-
-		r = syscall(__NR_move_pages, pid, 1, &addr, NULL, &st, MPOL_MF_PNODES);
-		pages[i].pnode = r < 0 ? -1 : st;
-		if (pages[i].pnode >= 0 && pages[i].pnode < KVM_XPV_MAX_PNODES)
-			count[pages[i].pnode]++;
+		if (!pages[present].pfn)
+			continue;
+		pages[present].pnode = status[i];
+		if (status[i] >= 0 && status[i] < KVM_XPV_MAX_PNODES)
+			count[status[i]]++;
 		else
 			count[KVM_XPV_MAX_PNODES]++;
+		present++;
 	}
+	close(fd);
 	printf("pages: %s present %lu", tag, present);
 	for (i = 0; i < KVM_XPV_MAX_PNODES; i++)
 		if (count[i])
