@@ -43,21 +43,28 @@
  *
  * A chunk caught in the middle of a migration looks emptier than it is:
  * the pages being migrated are unmapped when the migration notifies and
- * mapped again when it ends, which raises no notification.  So a chunk
- * found with fewer present pages than its last lookup saw is looked up
- * again, at intervals that double from XPV_MEM_RECHECK_MS, until its
- * pages are back, at most XPV_MEM_RECHECKS times (then the pages are
- * taken as gone: swapped out, discarded or ballooned).  Staleness bound,
- * for chunks the guest does not touch: a change is published
- * XPV_MEM_DELAY_MS after the first invalidation of a burst plus the time
- * to run the publishing vCPU and its batches; a chunk seen mid-migration
- * is right at most about twice the migration's duration later.
+ * mapped again when it ends, which raises no notification.  The walk
+ * sees them in flight (migration entries in the page tables), and a
+ * chunk with pages in flight, or found with fewer present pages than
+ * its last lookup saw, is looked up again, at intervals that double
+ * from XPV_MEM_RECHECK_MS, until none is in flight and its pages are
+ * back, at most XPV_MEM_RECHECKS times (then the pages are taken as
+ * gone: swapped out, discarded or ballooned).  The pages in flight are
+ * what matters: a chunk seen first, or grown by new pages, while its
+ * migration goes on has no fewer present pages than before.
+ *
+ * Staleness bound, for chunks the guest does not touch: a change is
+ * published XPV_MEM_DELAY_MS after the first invalidation of a burst
+ * plus the time to run the publishing vCPU and its batches; a chunk seen
+ * mid-migration is right at most about twice the migration's duration
+ * later.
  */
 #include <linux/hugetlb.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/pagewalk.h>
 #include <linux/slab.h>
+#include <linux/swapops.h>
 #include <linux/workqueue.h>
 
 #include <asm/kvm_xpv.h>
@@ -335,10 +342,14 @@ void kvm_xpv_mem_memslots_changed(struct kvm *kvm,
 	spin_unlock(&x->mem_lock);
 }
 
-/* Present pages per pnode, for a walk of the VMM's page tables. */
+/*
+ * Present pages per pnode, for a walk of the VMM's page tables, and the
+ * pages in flight (under migration: unmapped, not yet mapped again).
+ */
 struct xpv_count {
 	u32 *count;
 	unsigned long present;
+	unsigned long moving;
 };
 
 static void xpv_count_add(struct xpv_count *c, struct page *page,
@@ -413,6 +424,8 @@ static int xpv_count_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 				     pmd_devmap(val), pmd_pfn(val));
 		if (page)
 			xpv_count_add(c, page, (end - addr) >> PAGE_SHIFT);
+		else if (is_pmd_migration_entry(val))
+			c->moving += (end - addr) >> PAGE_SHIFT;
 		spin_unlock(ptl);
 		return 0;
 	}
@@ -430,6 +443,9 @@ static int xpv_count_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 				     pte_devmap(val), pte_pfn(val));
 		if (page)
 			xpv_count_add(c, page, 1);
+		else if (is_swap_pte(val) &&
+			 is_migration_entry(pte_to_swp_entry(val)))
+			c->moving++;
 	}
 	pte_unmap_unlock(start, ptl);
 	return 0;
@@ -440,11 +456,13 @@ static int xpv_count_hugetlb(pte_t *ptep, unsigned long hmask,
 			     unsigned long addr, unsigned long end,
 			     struct mm_walk *walk)
 {
+	struct xpv_count *c = walk->private;
 	pte_t val = huge_ptep_get(walk->mm, addr, ptep);
 
 	if (pte_present(val))
-		xpv_count_add(walk->private, pte_page(val),
-			      (end - addr) >> PAGE_SHIFT);
+		xpv_count_add(c, pte_page(val), (end - addr) >> PAGE_SHIFT);
+	else if (is_hugetlb_entry_migration(val))
+		c->moving += (end - addr) >> PAGE_SHIFT;
 	return 0;
 }
 #else
@@ -461,28 +479,29 @@ static const struct mm_walk_ops xpv_count_ops = {
 /*
  * Count the present pages of [hva, hva + n pages) per node (@count),
  * without faulting anything in; mmap_lock held.  Returns the number of
- * pages present.  A page table walk rather than get_user_pages(): that
- * would mark every page it finds accessed, which defeats the host's
- * reclaim, and hold a reference to each for a moment, which makes a
- * migration of that page retry.
+ * pages present, and adds those in flight to *@moving.  A page table
+ * walk rather than get_user_pages(): that would mark every page it finds
+ * accessed, which defeats the host's reclaim, and hold a reference to
+ * each for a moment, which makes a migration of that page retry.
  */
 static unsigned long xpv_count_pages(unsigned long hva, unsigned long n,
-				     u32 *count)
+				     u32 *count, unsigned long *moving)
 {
 	struct xpv_count c = { .count = count };
 
 	walk_page_range(current->mm, hva, hva + (n << PAGE_SHIFT),
 			&xpv_count_ops, &c);
+	*moving += c.moving;
 	return c.present;
 }
 
 /*
  * The pnode holding most present pages of @chunk, or unknown.  *@covered
  * says whether a memslot covers part of the chunk, *@present how many of
- * its pages are present.
+ * its pages are present, *@moving how many are in flight.
  */
 static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
-			    unsigned long *present)
+			    unsigned long *present, unsigned long *moving)
 {
 	gfn_t start = chunk * XPV_CHUNK_PAGES, end = start + XPV_CHUNK_PAGES;
 	u32 count[KVM_XPV_MAX_PNODES] = {};
@@ -493,6 +512,7 @@ static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
 	int p;
 
 	*present = 0;
+	*moving = 0;
 	*covered = false;
 	kvm_for_each_memslot_in_gfn_range(&iter, kvm_memslots(kvm), start, end) {
 		slot = iter.slot;
@@ -504,7 +524,7 @@ static u16 xpv_chunk_lookup(struct kvm *kvm, u64 chunk, bool *covered,
 			mmap_read_lock(current->mm);
 		*covered = true;
 		*present += xpv_count_pages(__gfn_to_hva_memslot(slot, s),
-					    e - s, count);
+					    e - s, count, moving);
 	}
 	if (*covered)
 		mmap_read_unlock(current->mm);
@@ -660,17 +680,19 @@ void kvm_xpv_mem_disable(struct kvm *kvm)
 }
 
 /*
- * Under x->lock: @chunk has @present pages now (in a memslot if
- * @covered).  Fewer than before may be a migration in flight, whose end
- * nobody notifies: keep looking until they are back, or XPV_MEM_RECHECKS
- * times.  Returns true when the chunk waits for a recheck.
+ * Under x->lock: @chunk has @present pages now, @moving in flight (in a
+ * memslot if @covered).  Pages in flight, or fewer present than before,
+ * are a migration whose end nobody notifies (or pages gone): keep
+ * looking until none is in flight and they are back, or
+ * XPV_MEM_RECHECKS times.  Returns true when the chunk waits for a
+ * recheck.
  */
 static bool xpv_mem_present(struct kvm_xpv *x, u64 chunk, bool covered,
-			    unsigned long present)
+			    unsigned long present, unsigned long moving)
 {
 	u8 n = x->mem_rechecks[chunk];
 
-	if (covered && present < x->mem_present[chunk]) {
+	if (covered && (moving || present < x->mem_present[chunk])) {
 		/* Keep the count from before the loss, to see it end. */
 		if (!test_and_set_bit(chunk, x->mem_recheck)) {
 			WRITE_ONCE(x->mem_rechecks[chunk], 0);
@@ -723,7 +745,7 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 {
 	struct kvm_xpv *x = &kvm->arch.xpv;
 	unsigned long chunk = 0, looked = 0, empty = 0, n = 0;
-	unsigned long present;
+	unsigned long present, moving;
 	bool covered, recheck = false, busy = false;
 	__le16 entry;
 
@@ -769,12 +791,14 @@ static long xpv_mem_scan(struct kvm *kvm, unsigned long budget, u64 *changed,
 			continue;
 		}
 		entry = cpu_to_le16(xpv_chunk_lookup(kvm, chunk, &covered,
-						     &present));
+						     &present, &moving));
 		if (covered)
 			looked++;
 		else
 			empty++;
-		recheck |= xpv_mem_present(x, chunk, covered, present);
+		if (moving)
+			kvm->stat.xpv_mem_in_flight++;
+		recheck |= xpv_mem_present(x, chunk, covered, present, moving);
 
 		if (entry != x->chunk_pnode[chunk]) {
 			xpv_mem_count(kvm, chunk, x->chunk_pnode[chunk], false);

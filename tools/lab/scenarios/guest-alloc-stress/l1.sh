@@ -26,6 +26,7 @@ swaps=0
 started=0
 stripes=0
 stripe_pid=
+hold=0 updates=0 lookups=0 inflight=0
 end=$(($(date +%s) + 60))
 while [ "$(date +%s)" -lt $end ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
 	! grep -q '^XPVSYNC stress done' /tmp/l2.out; do
@@ -48,10 +49,12 @@ while [ "$(date +%s)" -lt $end ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null 
 	if [ $((i % 10)) = 1 ]; then
 		hold=$(lab_kvm_stat xpv_lock_max_ns 2>/dev/null) || hold=${hold:-0}
 		updates=$(lab_kvm_stat xpv_updates 2>/dev/null) || updates=${updates:-0}
+		lookups=$(lab_kvm_stat xpv_mem_lookups 2>/dev/null) || lookups=${lookups:-0}
+		inflight=$(lab_kvm_stat xpv_mem_in_flight 2>/dev/null) || inflight=${inflight:-0}
 	fi
 done
 [ -z "$stripe_pid" ] || ! wait "$stripe_pid" || stripes=$((stripes + 1))
-lab_diag "L1 KVM for L2: longest hold of its XPV lock $((hold / 1000)) us, $updates updates"
+lab_diag "L1 KVM for L2: longest hold of its XPV lock $((hold / 1000)) us, $updates updates, $lookups chunk lookups ($inflight with pages in flight)"
 # A swap every 100 ms is the aim; under TCG, and on the debug kernel
 # (KASAN, lockdep) above all, taskset takes longer: ask for one every
 # 2 s on average (a debug run here made 50 swaps in 60 s).
