@@ -218,7 +218,10 @@ all_scenarios() { # PREFIX
 	lab_stage "$1guest-alloc-stress" guest-alloc-stress
 	lab_stage "$1guest-corrupt" guest-corrupt
 	lab_stage "$1guest-migrate" guest-migrate
-	lab_stage "$1guest-reboot" guest-reboot
+	# The reboot only: the kexec after it (the scenario's default, for
+	# make lab-soak) died in 4 of 8 runs on 2026-12-07, unexplained
+	# (tools/lab/README.md).
+	lab_stage "$1guest-reboot" guest-reboot --set LAB_REBOOT_KEXEC=0
 	# one L2 across L1s of 2, 4 and 2 nodes: three runs of lab.sh
 	stage "$1guest-reshape" "$kstage" qemu tools selftests -- env XPV_DEBUG="$debug" \
 		XPV_LAB_RETRIES=4 RESHAPE_OUT="$BUILD/lab/$1guest-reshape" "$TOP/tools/lab/reshape.sh"
