@@ -489,8 +489,14 @@ lab_l2_done() {
 	if ! _out=$(lab_l2_wait); then
 		# Its scenario ended, and its (debug) kernel's poweroff
 		# outlasted lab.sh's --l2-timeout: the scenario ran whole.
-		if [ "$(cat /tmp/l2.rc 2>/dev/null)" = 124 ] &&
-			grep -q '^XPVLAB done L2' /tmp/l2.out; then
+		# Only that: no death, hang or stall besides the timeout.
+		case $_out in
+		*"still runs"* | *"RCU stall"* | *"hangs"*) _plain=0 ;;
+		*"L2 ran out of its"*) _plain=1 ;;
+		*) _plain=0 ;;
+		esac
+		if [ $_plain = 1 ] && [ "$(cat /tmp/l2.rc 2>/dev/null)" = 124 ] &&
+			! lab_l2_death >/dev/null && grep -q '^XPVLAB done L2' /tmp/l2.out; then
 			echo "L2 ended its scenario, then ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout) while it powered off"
 			return 0
 		fi
