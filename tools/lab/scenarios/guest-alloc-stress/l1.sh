@@ -57,7 +57,8 @@ done
 lab_diag "L1 KVM for L2: longest hold of its XPV lock $((hold / 1000)) us, $updates updates, $lookups chunk lookups ($inflight with pages in flight)"
 # A swap every 100 ms is the aim; under TCG, and on the debug kernel
 # (KASAN, lockdep) above all, taskset takes longer: ask for one every
-# 2 s on average (a debug run here made 50 swaps in 60 s).
-lab_check "L1 swapped L2's vCPU nodes $swaps times (at least 30) and moved its memory $stripes times (at least $((2 * moves)))" \
-	test "$swaps" -ge 30 -a "$stripes" -ge $((2 * moves))
+# 3 s on average (debug runs here made 50 swaps in 60 s alone, 36
+# beside another debug run).
+lab_check "L1 swapped L2's vCPU nodes $swaps times (at least 20) and moved its memory $stripes times (at least $((2 * moves)))" \
+	test "$swaps" -ge 20 -a "$stripes" -ge $((2 * moves))
 lab_check "L2 ran to completion" lab_l2_done
