@@ -48,7 +48,8 @@
  * chunk with pages in flight, or found with fewer present pages than
  * its last lookup saw, is looked up again, at intervals that double
  * from XPV_MEM_RECHECK_MS, until none is in flight and its pages are
- * back, at most XPV_MEM_RECHECKS times (then the pages are taken as
+ * back: for pages in flight as long as any is (they always land), for
+ * pages missing at most XPV_MEM_RECHECKS times (then they are taken as
  * gone: swapped out, discarded or ballooned).  The pages in flight are
  * what matters: a chunk seen first, or grown by new pages, while its
  * migration goes on has no fewer present pages than before.
@@ -683,9 +684,12 @@ void kvm_xpv_mem_disable(struct kvm *kvm)
  * Under x->lock: @chunk has @present pages now, @moving in flight (in a
  * memslot if @covered).  Pages in flight, or fewer present than before,
  * are a migration whose end nobody notifies (or pages gone): keep
- * looking until none is in flight and they are back, or
- * XPV_MEM_RECHECKS times.  Returns true when the chunk waits for a
- * recheck.
+ * looking until none is in flight and they are back, or XPV_MEM_RECHECKS
+ * times for pages that do not come back.  Pages in flight always land
+ * (and their remap raises nothing), so while some are, the chunk is
+ * never given up on: it is looked at again at the longest interval.
+ * Every lookup counts, those of new invalidations too.  Returns true
+ * when the chunk waits for a recheck.
  */
 static bool xpv_mem_present(struct kvm_xpv *x, u64 chunk, bool covered,
 			    unsigned long present, unsigned long moving)
@@ -698,8 +702,9 @@ static bool xpv_mem_present(struct kvm_xpv *x, u64 chunk, bool covered,
 			WRITE_ONCE(x->mem_rechecks[chunk], 0);
 			return true;
 		}
-		if (++n < XPV_MEM_RECHECKS) {
-			WRITE_ONCE(x->mem_rechecks[chunk], n);
+		if (++n < XPV_MEM_RECHECKS || moving) {
+			WRITE_ONCE(x->mem_rechecks[chunk],
+				   min_t(u8, n, XPV_MEM_RECHECKS - 1));
 			return true;
 		}
 	}
