@@ -187,9 +187,11 @@ lab_stage() {
 	# guest-alloc-stress (460 s alone) and guest-topology ran out of
 	# lab.sh's 600 s for L2 in fresh-clone runs, after their waits for
 	# L2 grew (tools/lab/README.md).  On the debug kernel, L2 gets 1100 s
-	# and the run 1400 unless the stage asks for more.
+	# and the run 1400 unless the stage asks for more, and a booting L2
+	# may be silent 150 s before it counts as hung (a debug L2 alone,
+	# its CPUs running, said nothing for 70 s after its init started).
 	local limits=()
-	[ "$debug" = 0 ] || limits=(--l2-timeout 1100 --timeout 1400)
+	[ "$debug" = 0 ] || limits=(--l2-timeout 1100 --timeout 1400 --set LAB_L2_SILENT=150)
 	# shellcheck disable=SC2086
 	stage "$name" $needs -- env XPV_DEBUG="$debug" XPV_LAB_RETRIES=4 "$TOP/tools/lab/lab.sh" \
 		--out "$BUILD/lab/$name" "${limits[@]}" "$@" "$scenario"
