@@ -439,7 +439,15 @@ lab_l2_stalled() { grep -q "$LAB_RCU_STALL_RE" /tmp/l2.log 2>/dev/null; }
 # lab_l2_ended: L2's QEMU exited, or L2 stalled.
 lab_l2_ended() { [ -f /tmp/l2.rc ] || lab_l2_stalled; }
 
-# lab_l2_wait: wait until L2's QEMU exits; fails unless it exited cleanly.
+# lab_l2_out_of_time: L2's QEMU was stopped by lab.sh's --l2-timeout
+# (lab_l2_start's status 124); says so.
+lab_l2_out_of_time() {
+	[ "$(cat /tmp/l2.rc 2>/dev/null)" = 124 ] || return 1
+	echo "L2 ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout): its QEMU was stopped"
+}
+
+# lab_l2_wait: wait until L2's QEMU exits; fails unless it exited cleanly,
+# with status 2 when it failed only by running out of its time.
 # An RCU stall ends the wait too: L2 hangs, and its hang report says where.
 # An L2 that boots must reach its init within $LAB_L2_BOOT_TIMEOUT
 # seconds: a boot that hangs is told apart (and named, for the harness's
@@ -471,14 +479,12 @@ lab_l2_wait() {
 	lab_l2_death && return 1
 	cat /tmp/l2.watch 2>/dev/null
 	_l2rc=$(cat /tmp/l2.rc)
-	case $_l2rc in
-	0) return 0 ;;
-	124)
-		# timeout(1)'s status: it stopped L2's QEMU
-		echo "L2 ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout): its QEMU was stopped"
-		lab_l2_tail ;;
-	*) echo "L2's QEMU exited with status $_l2rc" ;;
-	esac
+	[ "$_l2rc" = 0 ] && return 0
+	if lab_l2_out_of_time; then
+		lab_l2_tail
+		return 2
+	fi
+	echo "L2's QEMU exited with status $_l2rc"
 	return 1
 }
 
@@ -486,24 +492,17 @@ lab_l2_wait() {
 # end.  A guest that resets or panics (panic=-1, -no-reboot) also makes
 # QEMU exit with 0.
 lab_l2_done() {
-	if ! _out=$(lab_l2_wait); then
-		# Its scenario ended, and its (debug) kernel's poweroff
-		# outlasted lab.sh's --l2-timeout: the scenario ran whole.
-		# Only that: no death, hang or stall besides the timeout.
-		case $_out in
-		*"still runs"* | *"RCU stall"* | *"hangs"*) _plain=0 ;;
-		*"L2 ran out of its"*) _plain=1 ;;
-		*) _plain=0 ;;
-		esac
-		if [ $_plain = 1 ] && [ "$(cat /tmp/l2.rc 2>/dev/null)" = 124 ] &&
-			! lab_l2_death >/dev/null && grep -q '^XPVLAB done L2' /tmp/l2.out; then
-			echo "L2 ended its scenario, then ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout) while it powered off"
-			return 0
-		fi
-		echo "$_out"
-		return 1
+	_out=$(lab_l2_wait)
+	_st=$?
+	# Its scenario ended, and its (debug) kernel's poweroff outlasted
+	# lab.sh's --l2-timeout, with no death, hang or stall besides (status
+	# 2): the scenario ran whole.
+	if [ $_st = 2 ] && grep -q '^XPVLAB done L2' /tmp/l2.out; then
+		echo "L2 ended its scenario, then ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout) while it powered off"
+		return 0
 	fi
 	[ -z "$_out" ] || echo "$_out"
+	[ $_st = 0 ] || return 1
 	grep -q '^XPVLAB done L2' /tmp/l2.out && return 0
 	echo "L2 stopped before its scenario ended"
 	lab_l2_death || echo "(it powered off: no reset, no panic)"
@@ -994,9 +993,9 @@ lab_l2_wait_line() {
 			if dmesg | grep -q -e oom-kill -e "Out of memory"; then
 				# L1's memory, not a flake: say so, no rerun
 				echo "L1 ran out of memory (its OOM killer ran): give L1 more (--mem)"
-			elif [ "$(cat /tmp/l2.rc)" = 124 ]; then
+			elif lab_l2_out_of_time; then
 				# not a flake either: the run asked too little
-				echo "L2 ran out of its $LAB_L2_TIMEOUT s (lab.sh --l2-timeout): its QEMU was stopped"
+				:
 			elif ! lab_l2_up &&
 				! grep -q '^L2 died: kernel panic' /tmp/l2.watch &&
 				! tr -d '\r' </tmp/l2.log | grep -Eq "$LAB_TROUBLE_RE"; then
