@@ -78,9 +78,17 @@ kernel=$BUILD/obj/linux-lab/arch/x86/boot/bzImage
 qemu=$BUILD/obj/qemu/qemu-system-x86_64
 sets=() plugin= tcg_thread=${LAB_TCG_THREAD:-single}
 share= timeout=900 timeout_set=0 l2_timeout=600 out= interactive=0 xpv=1 move=0
+# L2's console prints warnings and worse (loglevel=5): every byte it
+# prints costs L2 two VM exits to L1's QEMU, and the boot's info lines
+# took about a third of a lab L2's boot (tools/lab/README.md).  Its
+# kernel log stays whole in dmesg.  The debug kernel keeps them all: a
+# debug L2 boots for minutes, and a console silent that long would
+# look hung.  --set LAB_L2_LOGLEVEL= keeps every line.
+l2_loglevel=5
 if [ "${XPV_DEBUG:-0}" = 1 ]; then
 	kernel=$BUILD/obj/linux-debug/arch/x86/boot/bzImage
 	mem=4096
+	l2_loglevel=
 fi
 
 need() { [ $# -ge 2 ] || die "$1 needs a value"; }
@@ -245,8 +253,10 @@ add_files() { # root spec...
 
 # A kernel in trouble, on its console: what fails "kernel stayed healthy",
 # and what keeps a death from counting as a TCG flake (here and in L1,
-# which gets it as $LAB_TROUBLE_RE).
-trouble_re='Kernel panic|BUG:|Oops|WARNING:|general protection fault|rcu: INFO|self-detected stall|Call Trace:'
+# which gets it as $LAB_TROUBLE_RE).  A hung task's report is matched by
+# its first line: its call trace is printed at info level, which L2's
+# console leaves out (loglevel=5, below).
+trouble_re='Kernel panic|BUG:|Oops|WARNING:|general protection fault|rcu: INFO|self-detected stall|blocked for more than|Call Trace:'
 # An RCU stall report: one of the kernel's CPUs stopped for 21 s or more
 # (here and in L1, which gets it as $LAB_RCU_STALL_RE).
 rcu_stall_re='rcu: INFO: .*detected stalls'
@@ -266,6 +276,7 @@ LAB_L2_CPUS=$l2_cpus
 LAB_L2_MEM=$l2_mem
 LAB_L2_CPU='$l2_cpu'
 LAB_L2_APPEND='$l2_append'
+LAB_L2_LOGLEVEL=$l2_loglevel
 LAB_L2_TIMEOUT=$l2_timeout
 LAB_TIMEOUT=$run_limit
 LAB_L2_ROOTFS=$l2_rootfs

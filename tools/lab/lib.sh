@@ -115,6 +115,13 @@ lab_wait_output() {
 	done
 }
 
+# lab_l2_kargs: what the lab adds to L2's kernel command line: its
+# console's loglevel ($LAB_L2_LOGLEVEL, lab.sh says why; empty: every
+# line) and --l2-append.
+lab_l2_kargs() {
+	echo ${LAB_L2_LOGLEVEL:+loglevel=$LAB_L2_LOGLEVEL} $LAB_L2_APPEND
+}
+
 # The QEMU command line that runs L2 under KVM in L1 (same kernel as L1,
 # or $LAB_L2_KERNEL).  Extra arguments are appended.  QMP listens on
 # /tmp/l2.qmp.  A reboot ends it (-no-reboot) unless LAB_L2_NO_REBOOT is
@@ -123,7 +130,7 @@ lab_l2_cmdline() {
 	echo qemu-system-x86_64 -accel kvm -cpu "$LAB_L2_CPU" -smp "$LAB_L2_CPUS" \
 		-m "${LAB_L2_MEM}M" -nodefaults ${LAB_L2_NO_REBOOT--no-reboot} -display none \
 		-L /lab/fw -kernel "${LAB_L2_KERNEL:-/lab/bzImage}" -initrd /lab/l2.cpio \
-		-append "'console=ttyS0 panic=-1 nokaslr unknown_nmi_panic $LAB_L2_APPEND'" \
+		-append "'console=ttyS0 panic=-1 nokaslr unknown_nmi_panic $(lab_l2_kargs)'" \
 		-pidfile /tmp/l2.pid -qmp unix:/tmp/l2.qmp,server=on,wait=off \
 		"$(lab_l2_rootfs_args)" "$@"
 }
@@ -944,7 +951,9 @@ lab_l2_up() {
 # fails at once when L2 has exited without printing it, and early when
 # L2 is still booting and its console has said nothing new for
 # $LAB_L2_SILENT seconds (default 60; the longest silence of a healthy
-# boot here is about 20 s, on the debug kernel): that is the boot hang
+# boot here is about 20 s: on the debug kernel, and the lab kernel's
+# whole boot to init, which its loglevel=5 console does not show): that
+# is the boot hang
 # of nested TCG, and waiting out SECONDS would only cost time.  While L2
 # boots and its console goes on printing, SECONDS count from its last
 # line: a slow boot (the debug kernel, one host CPU per lab run) does not
@@ -957,8 +966,10 @@ lab_l2_wait_line() {
 	_deadline=$((_start + _wait)) _heard=$_start _size=0 _looked=
 	until grep -q "$2" /tmp/l2.out 2>/dev/null; do
 		_now=$(date +%s)
-		if [ -f /tmp/l2.boots ] && [ -s /tmp/l2.log ] && ! lab_l2_up; then
-			_s=$(wc -c </tmp/l2.log)
+		if [ -f /tmp/l2.boots ] && ! lab_l2_up; then
+			# (a quiet console may say nothing before init:
+			# its silence counts from the wait's start)
+			_s=$(wc -c </tmp/l2.log 2>/dev/null || echo 0)
 			if [ "$_s" != "$_size" ]; then
 				# A boot that goes on printing is not hung: the
 				# wait counts from its last line (a debug L2

@@ -11,6 +11,9 @@ img=/tmp/l2.swap
 disk="-drive file=$img,format=raw,if=virtio"
 xpv_cpu="$LAB_L2_CPU,kvm-xpv=on"
 plain_cpu=$LAB_L2_CPU
+# hib_off reads "PM: Image saving done", an info line, on L2's console:
+# every line there (lab.sh, LAB_L2_LOGLEVEL)
+LAB_L2_LOGLEVEL=
 
 # hib_off: L2 wrote its image and powered off, its script not ended.
 hib_off() {

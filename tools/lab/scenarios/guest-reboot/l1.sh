@@ -19,6 +19,9 @@
 lab_area_msr_trace on
 
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
+# no_shutdown shows each boot's "Command line:", an info line, from L2's
+# console: every line there (lab.sh, LAB_L2_LOGLEVEL)
+LAB_L2_LOGLEVEL=
 # A reboot resets L2 (no -no-reboot, QEMU's default action); the watcher
 # still reports a panic, and a poweroff ends the run.
 LAB_L2_NO_REBOOT=

@@ -38,7 +38,8 @@ lab_diag "libvirtd answered after $(($(date +%s) - t)) s"
 
 # vCPU 0 on node 0's first CPU, vCPU 1 on node 1's; the lab's L2 line
 # (into XML and a sed replacement: no markup or sed specials).
-case $LAB_L2_APPEND in
+kargs=$(lab_l2_kargs)
+case $kargs in
 *[\&\|\<\>\\]*)
 	lab_not_ok "L2's command line fits l2.xml" "--l2-append '$LAB_L2_APPEND' has & | < > or \\"
 	exit 1 ;;
@@ -47,7 +48,7 @@ n0=$(lab_node_cpu 0)
 n1=$(lab_node_cpu 1)
 sed -e "s|<vcpupin vcpu='0' cpuset='[^']*'/>|<vcpupin vcpu='0' cpuset='$n0'/>|" \
 	-e "s|<vcpupin vcpu='1' cpuset='[^']*'/>|<vcpupin vcpu='1' cpuset='$n1'/>|" \
-	-e "s|</cmdline>| $LAB_L2_APPEND</cmdline>|" $x >/tmp/l2.xml
+	-e "s|</cmdline>| $kargs</cmdline>|" $x >/tmp/l2.xml
 
 # libvirt owns L2's QEMU: note its PID for the lab's helpers, follow its
 # console (a file) to the harness, and say when it is gone.
