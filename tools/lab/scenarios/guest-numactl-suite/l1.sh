@@ -5,7 +5,7 @@
 # kvm-xpv=on, its RAM preallocated on L1 node 0, then every other 2 MiB
 # chunk of it moved to node 1, vCPU 0 on node 0 and vCPU 1 on node 1: two
 # pnodes with CPUs and memory.  l2.sh runs each test, on pnodes and then
-# with NUMA_XPV=0 on the guest's own node.
+# (the switch's tests) with NUMA_XPV=0 on the guest's own node.
 LAB_L2_CPU="$LAB_L2_CPU,kvm-xpv=on"
 LAB_L2_PREFIX="numactl --membind=0"
 

@@ -60,10 +60,13 @@ numastat_pnodes() {
 lab_check "numastat shows the pnodes' counters (node0, node1)" numastat_pnodes
 
 # NUMA_XPV=0: libnuma on the guest's own nodes, one here.  Each test
-# exits as on a one-node machine (this machine's make check): 0, or 77
-# for those that need two nodes.
-for spec in bind_range:0 checkaffinity:0 checktopology:0 distance:0 \
-	move_pages:77 nodemap:0 regress:77 tbitmap:0; do
+# exits as on a one-node machine: 0, or 77 for those that need two
+# nodes.  Past that switch libnuma takes the paths it takes on a host
+# without XPV, which the build's make check runs whole on this one-node
+# machine (ci/build-numactl.sh): the tests that show the switch are
+# enough here, and bind_range, checkaffinity and checktopology (2 of
+# the 11 minutes of this scenario) are left to that make check.
+for spec in distance:0 move_pages:77 nodemap:0 regress:77 tbitmap:0; do
 	t=${spec%:*} want=${spec#*:}
 	suite_run "$t" NUMA_XPV=0
 	suite_result "$t" >/tmp/nc0.out 2>&1
