@@ -23,9 +23,10 @@ JOBS=${JOBS:-$(nproc)}
 
 # The unit tests of what the series changes: the domain XML (parse,
 # format, schema), the QEMU command line and validation, the
-# capabilities probe and the domain capabilities built on it.
+# capabilities probe and the domain capabilities built on it, and the
+# monitor's reading of query-xpv.
 TESTS=(qemuxml2argvtest qemuxml2xmltest virschematest qemucapabilitiestest
-	domaincapstest)
+	domaincapstest qemumonitorjsontest)
 
 MESON_ARGS=(
 	--prefix=/usr --libdir=lib/x86_64-linux-gnu --libexecdir=lib/libvirt
