@@ -27,6 +27,12 @@ echo "XPVSYNC ready host_version=$(cat $x/host_version)"
 for c in $cases; do
 	name=${c%%:*}
 	pnode=${c##*:}
+	# The host's own publishes (its rechecks of memory chunks after the
+	# last case's republish) write a new version over what L1 writes:
+	# a case armed among them can vanish before the guest's poll sees
+	# it (a version put back, 1 soak run in 20), so each case waits for
+	# 3 s without one.
+	lab_check "$name: the host's publishing settled" lab_xpv_settle
 	m0=$(vm xpv_malformed)
 	s0=$(vm xpv_seq_retries)
 	r0=$(cat $x/republish_requests)
