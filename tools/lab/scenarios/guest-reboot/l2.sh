@@ -51,6 +51,14 @@ if ! grep -qw xpvkexec /proc/cmdline && [ "${LAB_REBOOT_KEXEC:-1}" = 1 ]; then
 			--command-line="$(cat /proc/cmdline) xpvkexec" || exit 1
 	lab_diag "kexec"
 	sync
+	# A kernel still here 30 s after kexec -e got stuck on its way out
+	# (it prints "Starting new kernel" only once its reboot notifiers,
+	# device shutdown and syscore shutdown are done): show where, its
+	# blocked tasks and every CPU's backtrace, before L1's hang report.
+	( sleep 30
+	lab_diag "kexec: the old kernel still runs 30 s after kexec -e"
+	echo w >/proc/sysrq-trigger
+	echo l >/proc/sysrq-trigger ) &
 	sleep 2	# the output port's last lines reach L1 first
 	lab_rootfs kexec -e
 	lab_not_ok "kexec -e" "it returned ($?)"
