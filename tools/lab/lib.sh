@@ -953,8 +953,8 @@ lab_l2_up() {
 # $LAB_L2_SILENT seconds (default 60; the longest silence of a healthy
 # boot here is about 20 s: on the debug kernel, and the lab kernel's
 # whole boot to init, which its loglevel=5 console does not show): that
-# is the boot hang
-# of nested TCG, and waiting out SECONDS would only cost time.  While L2
+# is the boot hang of nested TCG, and waiting out SECONDS would only
+# cost time.  While L2
 # boots and its console goes on printing, SECONDS count from its last
 # line: a slow boot (the debug kernel, one host CPU per lab run) does not
 # eat the wait.  The wait also ends before the run's limit

@@ -64,8 +64,8 @@ lab_check "numastat shows the pnodes' counters (node0, node1)" numastat_pnodes
 # nodes.  Past that switch libnuma takes the paths it takes on a host
 # without XPV, which the build's make check runs whole on this one-node
 # machine (ci/build-numactl.sh): the tests that show the switch are
-# enough here, and bind_range, checkaffinity and checktopology (2 of
-# the 11 minutes of this scenario) are left to that make check.
+# enough here, and bind_range, checkaffinity and checktopology (about
+# 2 minutes under nested TCG) are left to that make check.
 for spec in distance:0 move_pages:77 nodemap:0 regress:77 tbitmap:0; do
 	t=${spec%:*} want=${spec#*:}
 	suite_run "$t" NUMA_XPV=0
